@@ -1,0 +1,163 @@
+"""From paths to findings: discover lint units, parse each into the model, run the rules.
+
+A unit that cannot be read or parsed becomes one ``FileError`` (a one-line reason naming the
+file); the other units are still linted. Files that are not templates (a workflow YAML, a
+package.json) are skipped silently, so a pre-commit hook can pass every YAML/JSON file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lambdalint.engine import Finding, RuleSet, run_rules
+
+SKIP_DIRS = {".git", "node_modules", ".aws-sam", ".terraform", "cdk.out", "__pycache__", ".venv", ".tox"}
+TEMPLATE_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
+MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    file: str
+    message: str
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    units: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    path: Path
+    explicit: bool  # named on the command line (not found by walking a directory)
+
+
+class NotATemplate(Exception):
+    """The file is readable but is not something lambdalint lints."""
+
+
+class UnitError(Exception):
+    """A unit that cannot be linted; ``str()`` is the one-line reason."""
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    return Path(rel).as_posix()
+
+
+def discover(paths: Iterable[str]) -> Iterator[Unit]:
+    """Files named explicitly, and template-like files under directories, in sorted order."""
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for found in _walk(path):
+                key = found.resolve()
+                if key not in seen:
+                    seen.add(key)
+                    yield Unit(found, explicit=False)
+        else:
+            key = path.resolve() if path.exists() else path
+            if key not in seen:
+                seen.add(key)
+                yield Unit(path, explicit=True)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    visited: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in visited:  # a symlink loop
+            dirnames[:] = []
+            continue
+        visited.add(ident)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            if Path(name).suffix.lower() in TEMPLATE_SUFFIXES:
+                yield Path(dirpath) / name
+
+
+def read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise UnitError("no such file") from None
+    except OSError as exc:
+        raise UnitError(f"cannot read: {exc.strerror or exc}") from None
+    if size > MAX_BYTES:
+        raise UnitError(f"file is {size / 1e6:.0f} MB, larger than the {MAX_BYTES // 2**20} MiB limit")
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise UnitError("is a directory") from None
+    except OSError as exc:
+        raise UnitError(f"cannot read: {exc.strerror or exc}") from None
+    if b"\x00" in data[:8192]:
+        raise NotATemplate("binary file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnitError(f"not valid UTF-8 (byte {exc.start})") from None
+
+
+def load_model(unit: Unit, file: str):  # -> Model
+    """Parse one unit into the model, or raise NotATemplate / UnitError."""
+    from lambdalint.parsers.cloudformation import build, is_template
+    from lambdalint.parsers.decode import DecodeError, decode
+
+    text = read_text(unit.path)
+    if "Resources" not in text:
+        raise NotATemplate("no Resources section")
+    try:
+        doc = decode(text)
+    except DecodeError as exc:
+        if "AWS::" in text or "AWSTemplateFormatVersion" in text or unit.explicit:
+            raise UnitError(str(exc)) from None
+        raise NotATemplate(str(exc)) from None
+    fmt = is_template(doc.data)
+    if fmt is None:
+        raise NotATemplate("not a CloudFormation or SAM template")
+    return build(doc, file, fmt)
+
+
+def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug: bool = False) -> LintResult:
+    cwd = cwd or Path.cwd()
+    result = LintResult()
+    for unit in discover(paths):
+        file = display_path(unit.path, cwd)
+        try:
+            model = load_model(unit, file)
+        except NotATemplate:
+            result.skipped += 1
+            continue
+        except UnitError as exc:
+            result.errors.append(FileError(file, str(exc)))
+            continue
+        except RecursionError:
+            result.errors.append(FileError(file, "structure nested too deeply to analyse"))
+            continue
+        except Exception as exc:
+            if debug:
+                raise
+            result.errors.append(FileError(file, f"internal error while reading the template: {type(exc).__name__}: {exc}"))
+            continue
+        result.units += 1
+        result.findings.extend(run_rules(model, ruleset, debug))
+    result.findings.sort(key=Finding.sort_key)
+    result.errors.sort(key=lambda e: e.file)
+    return result

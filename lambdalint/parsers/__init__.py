@@ -1,0 +1,1 @@
+"""Input formats to the one model. Rules never import from here."""

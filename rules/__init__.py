@@ -1,0 +1,1 @@
+"""Rules, one module per rule (``llNNN_name.py``); the engine discovers them."""
