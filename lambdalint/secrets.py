@@ -56,12 +56,12 @@ class SecretHit:
 # ``ClientSecret`` all mean the same thing, and none of these words occurs inside harmless words.
 _SECRET_SUBSTRINGS = ("password", "passwd", "passphrase", "secret", "credential")
 
-# Whole tokens that are secret-named on their own.  Short words (``pass``, ``pwd``) only count as a
-# whole token so ``BYPASS`` or ``PASSTHROUGH`` stay silent.
+# Short words that mean "password" only as the last token: DB_PASS, smtpPwd, but not PASS_THROUGH.
+_SECRET_LAST_TOKENS = frozenset({"pass", "pwd", "pw"})
+
+# Whole tokens that are secret-named on their own (so ``BYPASS`` or ``TOKENIZER`` stay silent).
 _SECRET_TOKENS = frozenset(
     {
-        "pass",
-        "pwd",
         "token",
         "creds",
         "apikey",
@@ -144,7 +144,8 @@ _METADATA_SUFFIXES = frozenset(
         "use", "scope", "scopes", "label", "tag", "tags", "index", "attribute", "attr", "store",
         "manager", "cache", "config", "configuration", "source", "backend", "service", "role",
         "user", "username", "email", "validation", "validator", "regex", "pattern", "hint", "flag",
-        "ratio", "rate", "env", "var", "variable",
+        "ratio", "rate", "env", "var", "variable", "page", "route", "link", "redirect", "callback",
+        "message", "msg", "text", "title", "description", "desc", "display", "sender",
     }
 )
 
@@ -181,7 +182,7 @@ def _has_secret_word(tokens: list[str]) -> bool:
         one = _singular(tok)
         if any(word in one for word in _SECRET_SUBSTRINGS):
             return True
-        if one in _SECRET_TOKENS:
+        if one in _SECRET_TOKENS or (one in _SECRET_LAST_TOKENS and i == len(tokens) - 1):
             return True
         # ACCESSTOKEN, authToken, BotToken... but not TOKENIZER.
         if one.endswith("token") and len(one) > 5:
@@ -438,32 +439,42 @@ def _is_placeholder(value: str) -> bool:
 # Credential shapes in a literal (rule 1)
 # --------------------------------------------------------------------------------------------------
 
-# Providers detect-secrets 1.5 has no plugin for, or whose plugin misses current token formats.
-_EXTRA_PROVIDERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "a GitHub fine-grained personal access token",
-        re.compile(r"github_pat_[A-Za-z0-9]{20,}_[A-Za-z0-9]{40,}"),
-    ),
-    ("an npm access token", re.compile(r"npm_[A-Za-z0-9]{36}")),
-    ("a Stripe test-mode secret key", re.compile(r"[sr]k_test_[0-9A-Za-z]{24,}")),
-    ("a Stripe webhook signing secret", re.compile(r"whsec_[A-Za-z0-9+/=]{24,}")),
-    ("a Slack app-level token", re.compile(r"xapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]{20,}")),
-    ("an Anthropic API key", re.compile(r"sk-ant-[a-z]+\d*-[A-Za-z0-9_\-]{40,}")),
-    ("an OpenAI API key", re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}")),
-    ("an API secret key (sk-…)", re.compile(r"^sk-[A-Za-z0-9]{32,}$")),
-    ("a Google API key", re.compile(r"AIza[0-9A-Za-z_\-]{35}")),
-    ("a Google OAuth client secret", re.compile(r"GOCSPX-[A-Za-z0-9_\-]{28}")),
-    ("a Hugging Face access token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
-    ("a Shopify access token", re.compile(r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}")),
-    ("a DigitalOcean token", re.compile(r"do[por]_v1_[a-f0-9]{64}")),
-    ("a Postman API key", re.compile(r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}")),
-    ("a New Relic user API key", re.compile(r"NRAK-[A-Z0-9]{27}")),
-    ("a Databricks access token", re.compile(r"\bdapi[a-f0-9]{32}\b")),
-    ("a Mailgun API key", re.compile(r"^key-[0-9a-f]{32}$")),
-    ("an Atlassian API token", re.compile(r"ATATT3[A-Za-z0-9_\-=]{100,}")),
-    ("a Discord webhook URL", re.compile(r"https://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w\-]{40,}")),
-    ("a private key", _PEM_HEADER),
-)
+@functools.cache
+def _extra_providers() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Providers detect-secrets 1.5 has no plugin for, or whose plugin misses current token formats.
+
+    Compiled on first use: together they cost a few milliseconds that a run without literal values
+    should not pay.
+    """
+    return (
+        (
+            "a GitHub fine-grained personal access token",
+            re.compile(r"github_pat_[A-Za-z0-9]{20,}_[A-Za-z0-9]{40,}"),
+        ),
+        ("an npm access token", re.compile(r"npm_[A-Za-z0-9]{36}")),
+        ("a Stripe test-mode secret key", re.compile(r"[sr]k_test_[0-9A-Za-z]{24,}")),
+        ("a Stripe webhook signing secret", re.compile(r"whsec_[A-Za-z0-9+/=]{24,}")),
+        ("a Slack app-level token", re.compile(r"xapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]{20,}")),
+        ("an Anthropic API key", re.compile(r"sk-ant-[a-z]+\d*-[A-Za-z0-9_\-]{40,}")),
+        ("an OpenAI API key", re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}")),
+        ("an API secret key (sk-…)", re.compile(r"^sk-[A-Za-z0-9]{32,}$")),
+        ("a Google API key", re.compile(r"AIza[0-9A-Za-z_\-]{35}")),
+        ("a Google OAuth client secret", re.compile(r"GOCSPX-[A-Za-z0-9_\-]{28}")),
+        ("a Hugging Face access token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
+        ("a Shopify access token", re.compile(r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}")),
+        ("a DigitalOcean token", re.compile(r"do[por]_v1_[a-f0-9]{64}")),
+        ("a Postman API key", re.compile(r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}")),
+        ("a New Relic user API key", re.compile(r"NRAK-[A-Z0-9]{27}")),
+        ("a Databricks access token", re.compile(r"\bdapi[a-f0-9]{32}\b")),
+        ("a Mailgun API key", re.compile(r"^key-[0-9a-f]{32}$")),
+        ("an Atlassian API token", re.compile(r"ATATT3[A-Za-z0-9_\-=]{100,}")),
+        (
+            "a Discord webhook URL",
+            re.compile(r"https://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d+/[\w\-]{40,}"),
+        ),
+        ("a private key", _PEM_HEADER),
+    )
+
 
 _CONN_STRING_SECRET = re.compile(
     r"(?:^|;)\s*(?:password|pwd|accountkey|sharedaccesskey|sharedaccesssignature|clientsecret)\s*=\s*([^;]+)",
@@ -609,10 +620,7 @@ def _provider_reason(name: str, value: str) -> str | None:
         secret = conn.group(1).strip()
         if secret and not _is_interpolated(secret) and not _is_placeholder(secret):
             return "value is a connection string with an embedded key or password"
-    for reason, pattern in _EXTRA_PROVIDERS:
-        if pattern.search(value):
-            return f"value is {reason}"
-    # detect-secrets costs ~0.15 s to import: only values long enough to hold one of its
+    # detect-secrets costs ~0.1 s to import: only values long enough to hold one of its
     # credentials (the shortest, an AWS key id, has 20 characters) pay for it.
     if len(value) < 16:
         return None
@@ -620,6 +628,9 @@ def _provider_reason(name: str, value: str) -> str | None:
         for found in analyze(value):
             if isinstance(found, str) and found and _bounded(value, found, trailing):
                 return f"value is {reason}"
+    for reason, pattern in _extra_providers():
+        if pattern.search(value):
+            return f"value is {reason}"
     if "eyJ" in value and _jwt_is_real(value):
         return "value is a JSON Web Token"
     if len(value) >= 40 and any(_aws_secret_key_analyzer()(f'{name} = "{value}"')):
@@ -718,7 +729,7 @@ def _json_reason(value: str, depth: int, extra: tuple[str, ...]) -> str | None:
         return None
     try:
         doc = json.loads(v)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
     def fields(node: object) -> Iterator[tuple[str, str]]:
@@ -732,10 +743,13 @@ def _json_reason(value: str, depth: int, extra: tuple[str, ...]) -> str | None:
             for child in node:
                 yield from fields(child)
 
-    for key, text in fields(doc):
-        hit = _literal_hit(key, text, depth + 1, extra)
-        if hit is not None:
-            return f"JSON value has a field that holds a secret: {hit.reason}"
+    try:
+        for key, text in fields(doc):
+            hit = _literal_hit(key, text, depth + 1, extra)
+            if hit is not None:
+                return f"JSON value has a field that holds a secret: {hit.reason}"
+    except RecursionError:  # pathological nesting: not configuration anyone writes by hand
+        return None
     return None
 
 
