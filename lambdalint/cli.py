@@ -92,6 +92,26 @@ def explain(rule_key: str) -> None:
     click.echo(rule_page(rule))
 
 
+@cli.command()
+@click.option("--root", type=click.Path(file_okay=False, exists=True), default=".", show_default=True,
+              help="Repository root holding README.md and docs/.")
+def docs(root: str) -> None:
+    """Regenerate docs/rules/*.md and the README rules table from rule metadata."""
+    from pathlib import Path
+
+    from lambdalint.docs import render_all
+    from lambdalint.engine import all_rules
+
+    base = Path(root)
+    pages, readme = render_all(all_rules(), (base / "README.md").read_text(encoding="utf-8"))
+    for rel, text in pages.items():
+        path = base / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (base / "README.md").write_text(readme, encoding="utf-8")
+    click.echo(f"wrote {len(pages)} pages and the README rules table")
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

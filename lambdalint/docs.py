@@ -34,3 +34,29 @@ def rule_page(rule: Rule) -> str:
     lines += ["## References", ""]
     lines += [f"- {ref}" for ref in rule.references]
     return "\n".join(lines) + "\n"
+
+
+README_START = "<!-- rules:start -->"
+README_END = "<!-- rules:end -->"
+
+
+def rules_table(rules: list[Rule] | tuple[Rule, ...], link_prefix: str = "docs/rules/") -> str:
+    lines = ["| id | name | severity | what it finds |", "|---|---|---|---|"]
+    for rule in rules:
+        lines.append(f"| [{rule.id}]({link_prefix}{rule.id}.md) | `{rule.name}` | {rule.severity.value} | {rule.title} |")
+    return "\n".join(lines)
+
+
+def index_page(rules: list[Rule] | tuple[Rule, ...]) -> str:
+    return "\n".join([GENERATED, "", "# lambdalint rules", "", rules_table(rules, link_prefix=""), ""])
+
+
+def render_all(rules: list[Rule] | tuple[Rule, ...], readme_text: str) -> tuple[dict[str, str], str]:
+    """Every generated page (relative path -> text) and the README with its rules table replaced."""
+    pages = {f"docs/rules/{rule.id}.md": GENERATED + "\n\n" + rule_page(rule) for rule in rules}
+    pages["docs/rules/index.md"] = index_page(rules)
+    start, end = readme_text.find(README_START), readme_text.find(README_END)
+    if start == -1 or end == -1:
+        raise ValueError("README.md has no rules table markers")
+    readme = readme_text[: start + len(README_START)] + "\n" + rules_table(rules) + "\n" + readme_text[end:]
+    return pages, readme

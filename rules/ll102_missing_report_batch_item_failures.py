@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lambdalint.model import Val, is_literal
 from lambdalint.rule import Context, Hit, Related, Rule, Severity
 
 RULE = Rule(
@@ -34,24 +35,51 @@ RULE = Rule(
 KINDS = {"sqs": "SQS", "kinesis": "Kinesis", "dynamodb": "DynamoDB stream"}
 
 
+def _unknown_types(types: Val[tuple[str, ...]] | None) -> bool:
+    """True when the response types cannot be read.
+
+    A list item written as ``!If [Cond, ReportBatchItemFailures, !Ref AWS::NoValue]`` evaluates to
+    a symbol inside an otherwise known list; it may be ReportBatchItemFailures, so it is unknown.
+    """
+    if types is None or not types.known:
+        return True
+    return any(not is_literal(item) for item in types.value or ())
+
+
+def _batches(batch: Val[int] | None, window: Val[int] | None) -> bool | None:
+    """Whether the mapping can hand the function more than one record; None when unknown.
+
+    Only "BatchSize 1 and no batching window" cannot batch, so a known non-zero window decides
+    on its own and a known BatchSize above 1 decides on its own: an unknown in the other value
+    does not matter then.
+    """
+    window_s = window.value if window is not None and window.present else None
+    batch_n = batch.value if batch is not None and batch.present else None
+    if (window_s is not None and window_s > 0) or (batch_n is not None and batch_n > 1):
+        return True
+    if window_s is not None and batch_n is not None:
+        return False
+    return None
+
+
 @RULE.check
 def check(ctx: Context) -> Iterator[Hit]:
     for trig in ctx.model.triggers:
         if trig.mode != "poll" or trig.kind not in KINDS:
             continue
         types, batch, window = trig.response_types, trig.batch_size, trig.batching_window
-        if types is None or not types.known or batch is None or not batch.present:
+        if _unknown_types(types) or "ReportBatchItemFailures" in (types.value or ()):  # type: ignore[union-attr]
             continue
-        if window is None or not window.known:
-            continue
-        if "ReportBatchItemFailures" in (types.value or ()):
-            continue
-        window_s = window.value or 0
-        if batch.value == 1 and window_s == 0:
+        if not _batches(batch, window):
             continue
         source = trig.source or ctx.show(trig.source_arn.value if trig.source_arn else None)
         target = trig.function or "its function"
-        batch_note = f"BatchSize {batch.value}{batch.describe()}"
+        notes = []
+        if batch is not None and batch.present:
+            notes.append(f"BatchSize {batch.value}{batch.describe()}")
+        if window is not None and window.present and window.value:
+            notes.append(f"MaximumBatchingWindowInSeconds {window.value}{window.describe()}")
+        batch_note = f" ({', '.join(notes)})" if notes else ""
         related = []
         if trig.source:
             src = ctx.model.by_id(trig.source)
@@ -64,6 +92,6 @@ def check(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             trig.loc, trig.owner,
             f"{KINDS[trig.kind]} mapping from {source} to {target} has no FunctionResponseTypes: "
-            f"[ReportBatchItemFailures] ({batch_note}): one failed record makes the whole batch retry",
+            f"[ReportBatchItemFailures]{batch_note}: one failed record makes the whole batch retry",
             tuple(related), key=trig.id,
         )

@@ -250,7 +250,9 @@ class TemplateBuilder:
         if dlq.unknown:
             fn.dead_letter = Val(None, dlq.loc(), Prov.UNKNOWN, why=dlq.unknown_why)
         elif dlq.present:
-            fn.dead_letter = dlq.str("TargetArn")
+            target = dlq.str("TargetArn")
+            # Located at the DeadLetterQueue/DeadLetterConfig key: the block a fix edits or removes.
+            fn.dead_letter = Val(target.value, dlq.loc(), target.prov, target.via, target.why)
             if fn.dead_letter.prov is Prov.DEFAULT:
                 fn.dead_letter = Val(None, dlq.loc(), Prov.DEFAULT)
         else:
@@ -676,7 +678,11 @@ def _permission(b: TemplateBuilder, logical_id: str) -> None:
     service = ""
     if principal.present and is_literal(principal.value) and principal.value.endswith((".amazonaws.com", ".amazon.com")):
         service = principal.value.split(".", 1)[0]
-    if service in ASYNC_PRINCIPALS:
+    if p.str("Action").value == "lambda:InvokeFunctionUrl":
+        service = "url"  # whoever the principal is, it may only call the function URL (synchronous)
+    if service == "url":
+        mode = "sync"
+    elif service in ASYNC_PRINCIPALS:
         mode = "async"
     elif service in SYNC_PRINCIPALS:
         mode = "sync"
@@ -712,7 +718,8 @@ def _invoke_config(b: TemplateBuilder, logical_id: str) -> None:
     if dest.unknown:
         fn.on_failure = Val(None, dest.loc(), Prov.UNKNOWN, why=dest.unknown_why)
     elif dest.present:
-        fn.on_failure = dest.str("Destination")
+        target = dest.str("Destination")
+        fn.on_failure = Val(target.value, dest.loc(), target.prov, target.via, target.why)  # at OnFailure
 
 
 _CONNECTORS = {

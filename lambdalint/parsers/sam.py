@@ -143,7 +143,7 @@ def function_extras(b: TemplateBuilder, fn: Function, p: Props) -> None:
             # SAM creates the queue or topic itself when only the Type is given.
             fn.on_failure = Val(f"<queue or topic SAM creates ({kind.value or '?'})>", invoke.loc(), kind.prov)
         else:
-            fn.on_failure = dest
+            fn.on_failure = Val(dest.value, invoke.loc(), dest.prov, dest.via, dest.why)  # at OnFailure
     if fn.role.prov is Prov.DEFAULT:
         fn.statements.extend(sam_policies(b, fn, p))
     url = p.sub("FunctionUrlConfig")
