@@ -11,6 +11,8 @@ template key can never collide with location metadata.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,7 +93,7 @@ def decode(text: str) -> Document:
     if is_json:
         # JSON allows tabs as whitespace where libyaml's flow scanner does not; replacing them
         # one-for-one keeps every column, and a raw tab is illegal inside a JSON string anyway.
-        source = source.replace("\t", " ")
+        source = _json_surrogates(source.replace("\t", " "))
     try:
         node = _yaml().compose(source)
     except RecursionError:
@@ -106,6 +108,33 @@ def decode(text: str) -> Document:
     except RecursionError:
         raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels") from None
     return Document(data, text, is_json)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _json_surrogates(source: str) -> str:
+    """Rewrite JSON's UTF-16 surrogate escapes (``\\ud83d\\ude00``), which libyaml rejects, as
+    ``\\U0001f600``. The two characters saved are added as spaces after the string's closing quote,
+    so every position outside the string stays where it was."""
+    if "\\u" not in source:
+        return source
+
+    def fix_string(match: re.Match[str]) -> str:
+        literal = match.group(0)
+        if "\\u" not in literal:
+            return literal
+
+        def pair(m: re.Match[str]) -> str:
+            high, low = int(m.group(1), 16), int(m.group(2), 16)
+            return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
+
+        fixed = _LONE_SURROGATE.sub("\\\\ufffd", _SURROGATE_PAIR.sub(pair, literal))
+        return fixed + " " * (len(literal) - len(fixed))
+
+    return _JSON_STRING.sub(fix_string, source)
 
 
 def _compose_pure(source: str, c_error: Exception) -> Any:
