@@ -19,30 +19,66 @@ def cli() -> None:
     """Static configuration linter for AWS Lambda wiring."""
 
 
+FORMATS = ["text", "json", "sarif", "github", "junit", "parsable"]
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="warning", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
-@click.option("--select", multiple=True, help="Only run these rules (id, name or id prefix); repeatable.")
-@click.option("--ignore", multiple=True, help="Skip these rules (id, name or id prefix); repeatable.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 [default: warning, or the config's fail-on].")
+@click.option("--select", multiple=True, help="Only run these rules (id, name, id prefix or tag); repeatable.")
+@click.option("--ignore", multiple=True, help="Skip these rules (id, name, id prefix or tag); repeatable.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Configuration file [default: .lambdalint.toml/.lambdalint.yaml/pyproject.toml found upward].")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Suppress the findings recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Record the current findings' fingerprints in FILE and exit 0.")
+@click.option("--report-unused-suppressions", is_flag=True,
+              help="Report suppressions and baseline entries that match no finding (LL001).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, select: tuple[str, ...],
-          ignore: tuple[str, ...], debug: bool) -> None:
+def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None, select: tuple[str, ...],
+          ignore: tuple[str, ...], config_path: str | None, baseline: str | None, write_baseline: str | None,
+          report_unused_suppressions: bool, debug: bool) -> None:
     """Lint SAM and CloudFormation templates (files or directories)."""
+    from pathlib import Path
+
+    from lambdalint import config as configuration
     from lambdalint.engine import RuleSet, all_rules
-    from lambdalint.lint import lint
+    from lambdalint.lint import LintOptions, lint
     from lambdalint.reporters import get
     from lambdalint.rule import Severity
+    from lambdalint.suppress import BaselineError, read_baseline
+    from lambdalint.suppress import write_baseline as save_baseline
 
+    rules = all_rules()
     try:
-        rules = _choose(all_rules(), select, ignore)
-    except click.BadParameter as exc:
+        found = Path(config_path) if config_path else configuration.find()
+        cfg = configuration.load(found, rules)
+    except configuration.ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    result = lint(paths, RuleSet(rules), debug=debug)
+    for key in (*select, *ignore):
+        if not any(configuration.matches(r, key) for r in rules):
+            raise click.UsageError(f"no rule matches {key!r} (see `lambdalint rules`)")
+    chosen = configuration.choose(rules, list(select) or cfg.select, list(ignore) or cfg.ignore)
+    ruleset = RuleSet(chosen, options=cfg.options, severities=cfg.severity)
+    options = LintOptions(config=cfg, report_unused=report_unused_suppressions, debug=debug)
+    baseline = baseline or cfg.baseline
+    if baseline and not write_baseline:
+        try:
+            options.baseline = read_baseline(Path(baseline))
+        except BaselineError as exc:
+            raise click.UsageError(str(exc)) from None
+        options.baseline_name = Path(baseline).name
+    result = lint(paths, ruleset, options=options)
+    if write_baseline:
+        count = save_baseline(Path(write_baseline), result.findings)
+        click.echo(f"wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}", err=True)
+        sys.exit(EXIT_ERROR if result.errors else EXIT_OK)
     text = get(fmt)(result)
     if output:
         with open(output, "w", encoding="utf-8") as handle:
@@ -51,23 +87,12 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, se
         click.echo(text, nl=False)
     for err in result.errors if fmt != "text" or output else ():
         click.echo(f"{err.file}: error: {err.message}", err=True)
-    threshold = Severity(fail_on).rank
+    threshold = Severity(fail_on or cfg.fail_on or "warning").rank
     if result.errors:
         sys.exit(EXIT_ERROR)
     if any(f.severity.rank >= threshold for f in result.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
-
-
-def _choose(rules: tuple, select: tuple[str, ...], ignore: tuple[str, ...]) -> list:
-    def matches(rule, key: str) -> bool:
-        return key in (rule.id, rule.name) or rule.id.startswith(key.upper()) and key.upper().startswith("LL")
-
-    for key in (*select, *ignore):
-        if not any(matches(r, key) for r in rules):
-            raise click.BadParameter(f"no rule matches {key!r} (see `lambdalint rules`)")
-    chosen = [r for r in rules if not select or any(matches(r, k) for k in select)]
-    return [r for r in chosen if not any(matches(r, k) for k in ignore)]
 
 
 @cli.command("rules")

@@ -43,7 +43,8 @@ README_END = "<!-- rules:end -->"
 def rules_table(rules: list[Rule] | tuple[Rule, ...], link_prefix: str = "docs/rules/") -> str:
     lines = ["| id | name | severity | what it finds |", "|---|---|---|---|"]
     for rule in rules:
-        lines.append(f"| [{rule.id}]({link_prefix}{rule.id}.md) | `{rule.name}` | {rule.severity.value} | {rule.title} |")
+        link = f"[{rule.id}]({link_prefix}{rule.id}.md)"
+        lines.append(f"| {link} | `{rule.name}` | {rule.severity.value} | {rule.title} |")
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ class Finding:
     resource: str
     related: tuple[Related, ...] = ()
     fingerprint: str = ""
+    suppression: Any = None  # lambdalint.suppress.Suppression when a suppression matched
 
     def sort_key(self) -> tuple:
         return (self.loc.file, self.loc.line, self.loc.col, self.rule_id, self.resource, self.message)

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lambdalint.engine import Finding, RuleSet, run_rules
+from lambdalint.config import Config
+from lambdalint.engine import Finding, RuleSet, all_rules, run_rules
 
 SKIP_DIRS = {".git", "node_modules", ".aws-sam", ".terraform", "cdk.out", "__pycache__", ".venv", ".tox"}
 TEMPLATE_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
@@ -27,10 +28,22 @@ class FileError:
 
 @dataclass
 class LintResult:
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # active: these decide the exit code
     errors: list[FileError] = field(default_factory=list)
     units: int = 0
     skipped: int = 0
+    suppressed: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class LintOptions:
+    """What a run needs besides the paths; the CLI builds it from flags and configuration."""
+
+    config: Config | None = None
+    baseline: dict[str, dict] | None = None
+    baseline_name: str = ""
+    report_unused: bool = False
+    debug: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +148,21 @@ def load_model(unit: Unit, file: str):  # -> Model
     return build(doc, file, fmt)
 
 
-def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug: bool = False) -> LintResult:
+def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug: bool = False,
+         options: LintOptions | None = None) -> LintResult:
+    from lambdalint.suppress import UnitSuppressor, apply_baseline, unused_baseline
+
     cwd = cwd or Path.cwd()
+    opts = options or LintOptions(debug=debug)
+    config = opts.config
+    rules_by_id = {rule.id: rule for rule in all_rules()}
     result = LintResult()
+    found: list[Finding] = []
     for unit in discover(paths):
         file = display_path(unit.path, cwd)
+        if config is not None and config.excluded(file) and not unit.explicit:
+            result.skipped += 1
+            continue
         try:
             model = load_model(unit, file)
         except NotATemplate:
@@ -152,12 +175,25 @@ def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug:
             result.errors.append(FileError(file, "structure nested too deeply to analyse"))
             continue
         except Exception as exc:
-            if debug:
+            if opts.debug:
                 raise
-            result.errors.append(FileError(file, f"internal error while reading the template: {type(exc).__name__}: {exc}"))
+            reason = f"internal error while reading the template: {type(exc).__name__}: {exc}"
+            result.errors.append(FileError(file, reason))
             continue
         result.units += 1
-        result.findings.extend(run_rules(model, ruleset, debug))
-    result.findings.sort(key=Finding.sort_key)
+        suppressor = UnitSuppressor.for_model(model)
+        for finding in run_rules(model, ruleset, opts.debug):
+            rule = rules_by_id.get(finding.rule_id)
+            if config is not None and rule is not None and config.ignored_for_path(finding.loc.file, rule):
+                continue
+            found.append(suppressor.apply(finding))
+        if opts.report_unused:
+            found.extend(suppressor.unused())
+    if opts.baseline is not None:
+        found, used = apply_baseline(found, opts.baseline, opts.baseline_name)
+        if opts.report_unused:
+            found.extend(unused_baseline(opts.baseline, used, opts.baseline_name))
+    result.findings = sorted((f for f in found if f.suppression is None), key=Finding.sort_key)
+    result.suppressed = sorted((f for f in found if f.suppression is not None), key=Finding.sort_key)
     result.errors.sort(key=lambda e: e.file)
     return result

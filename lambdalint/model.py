@@ -197,6 +197,7 @@ class Function(Resource):
     subnets: Val[tuple[str, ...]] = None  # type: ignore[assignment]  # None: not in a VPC
     dead_letter: Val[str] = None  # type: ignore[assignment]  # target ARN; None when absent
     on_failure: Val[str] = None  # type: ignore[assignment]  # async OnFailure destination
+    max_retry_attempts: Val[int] = None  # type: ignore[assignment]  # async retries (AWS default 2)
     log_group_name: Val[str] = None  # type: ignore[assignment]  # effective group name
     log_group_custom: bool = False  # LoggingConfig.LogGroup set
     role: Val[str] = None  # type: ignore[assignment]  # execution role ARN (symbolic)
@@ -268,6 +269,12 @@ class Model:
     # Live input sees one function's configuration without its surroundings: rules that need
     # triggers, log groups or subnets stay silent rather than guess.
     sees_surroundings: bool = True
+    # For suppressions: each source file's text (comment directives), the header of every
+    # resource of the unit (modeled or not), and ignores declared in resource Metadata
+    # (resource id -> [(rule key, reason)]; "" for the whole template).
+    sources: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, Loc] = field(default_factory=dict)
+    metadata_ignores: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _index: dict[str, Resource] | None = field(default=None, repr=False)
     _by_function: dict[str, list[Trigger]] | None = field(default=None, repr=False)
 

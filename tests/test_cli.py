@@ -67,7 +67,8 @@ def test_fail_on_error_ignores_warnings(tmp_path: Path) -> None:
 
 def test_bad_file_is_one_line_error_and_others_still_lint(tmp_path: Path) -> None:
     (tmp_path / "a_broken.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X: [1\n")
-    (tmp_path / "b_dupe.yaml").write_text("Resources:\n  A:\n    Type: AWS::SQS::Queue\n  A:\n    Type: AWS::SNS::Topic\n")
+    dupe = "Resources:\n  A:\n    Type: AWS::SQS::Queue\n  A:\n    Type: AWS::SNS::Topic\n"
+    (tmp_path / "b_dupe.yaml").write_text(dupe)
     (tmp_path / "c_template.yaml").write_text(WARN_SAM)
     proc = run("check", ".", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 2
@@ -104,7 +105,7 @@ def test_non_templates_are_skipped_silently(tmp_path: Path) -> None:
 def test_json_shape(tmp_path: Path) -> None:
     proc = run("check", "sample_templates", "--format", "json")
     data = json.loads(proc.stdout)
-    assert set(data) == {"version", "findings", "errors", "summary"}
+    assert set(data) == {"version", "findings", "errors", "suppressed", "summary"}
     finding = data["findings"][0]
     assert {"rule_id", "rule_name", "severity", "message", "file", "line", "column", "resource", "related",
             "fingerprint"} <= set(finding)

@@ -15,7 +15,8 @@ def test_rule_docs_and_readme_table_are_current() -> None:
     stale = [rel for rel, text in pages.items()
              if not (ROOT / rel).exists() or (ROOT / rel).read_text(encoding="utf-8") != text]
     assert not stale, f"stale docs (run `lambdalint docs`): {stale}"
-    assert (ROOT / "README.md").read_text(encoding="utf-8") == readme, "README rules table is stale (run `lambdalint docs`)"
+    current = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert current == readme, "README rules table is stale (run `lambdalint docs`)"
 
 
 def test_every_rule_page_has_the_required_sections() -> None:

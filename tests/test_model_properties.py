@@ -24,7 +24,7 @@ scalars = st.one_of(
 
 
 def intrinsic(children: st.SearchStrategy) -> st.SearchStrategy:
-    ids = st.sampled_from(LOGICAL_IDS + ["AWS::Region", "AWS::NoValue", "AWS::AccountId"])
+    ids = st.sampled_from([*LOGICAL_IDS, "AWS::Region", "AWS::NoValue", "AWS::AccountId"])
     return st.one_of(
         st.builds(lambda i: {"Ref": i}, ids),
         st.builds(lambda i, a: {"Fn::GetAtt": [i, a]}, ids, st.sampled_from(["Arn", "QueueName", "StreamArn", "X"])),

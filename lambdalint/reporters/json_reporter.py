@@ -35,6 +35,13 @@ def finding_dict(f: Finding) -> dict:
     }
 
 
+def suppressed_dict(f: Finding) -> dict:
+    data = finding_dict(f)
+    data["suppression"] = {"kind": f.suppression.kind, "via": f.suppression.via,
+                           "justification": f.suppression.justification}
+    return data
+
+
 def render(result: LintResult) -> str:
     counts = {"error": 0, "warning": 0, "info": 0}
     for f in result.findings:
@@ -43,12 +50,14 @@ def render(result: LintResult) -> str:
         "version": __version__,
         "findings": [finding_dict(f) for f in result.findings],
         "errors": [{"file": e.file, "message": e.message} for e in result.errors],
+        "suppressed": [suppressed_dict(f) for f in result.suppressed],
         "summary": {
             "findings": len(result.findings),
             "by_severity": counts,
             "units": result.units,
             "skipped": result.skipped,
             "errors": len(result.errors),
+            "suppressed": len(result.suppressed),
         },
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

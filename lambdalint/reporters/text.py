@@ -24,6 +24,8 @@ def summary_line(result: LintResult) -> str:
     detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
     if detail:
         parts[0] += f" ({detail})"
+    if result.suppressed:
+        parts.append(f"{len(result.suppressed)} suppressed")
     parts.append(f"{result.units} unit{'s' if result.units != 1 else ''} linted")
     if result.errors:
         parts.append(f"{len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be read")

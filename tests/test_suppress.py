@@ -1,0 +1,164 @@
+"""Suppressions in every input format: inline comments (finding line, resource line, line above),
+CloudFormation Metadata (YAML and JSON), baselines, and the opt-in report of unused ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SAM = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Environment:
+        Variables:
+          DB_PASSWORD: hunter2-but-longer{inline}
+          API_TOKEN: !Ref TokenParam
+      Events:
+        Get:
+          Type: Api
+          Properties: {{Path: /, Method: get}}
+  ApiLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /aws/lambda/${{Api}}
+      RetentionInDays: 7
+Parameters:
+  TokenParam:
+    Type: String
+"""
+
+CFN_JSON = {
+    "Resources": {
+        "Fn": {
+            "Type": "AWS::Lambda::Function",
+            "Metadata": {"lambdalint": {"ignore": [{"id": "LL201", "reason": "test fixture credentials"}]}},
+            "Properties": {
+                "Runtime": "python3.12", "Handler": "a.h", "Role": "arn:aws:iam::123456789012:role/r",
+                "Code": {"ZipFile": "x"},
+                "Environment": {"Variables": {"DB_PASSWORD": "correct-horse-battery"}},
+            },
+        },
+        "FnLogs": {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${Fn}"}},
+        },
+    }
+}
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lambdalint", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def lint_json(cwd: Path, *args: str) -> dict:
+    proc = run("check", ".", "--format", "json", *args, cwd=cwd)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_yaml_inline_comment_on_the_finding_line(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        SAM.format(inline='  # lambdalint: ignore=LL201 reason="rotated test key"'))
+    data = lint_json(tmp_path)
+    assert [(f["rule_id"], f["line"]) for f in data["findings"]] == [("LL201", 11)]
+    assert [(f["rule_id"], f["line"], f["suppression"]) for f in data["suppressed"]] == [
+        ("LL201", 10, {"kind": "inSource", "via": "comment", "justification": "rotated test key"})]
+
+
+def test_yaml_comment_line_above_and_by_rule_name(tmp_path: Path) -> None:
+    text = SAM.format(inline="").replace(
+        "          API_TOKEN:", "          # lambdalint: ignore=secret-in-environment\n          API_TOKEN:")
+    (tmp_path / "template.yaml").write_text(text)
+    data = lint_json(tmp_path)
+    assert [f["line"] for f in data["findings"]] == [10]
+    assert [f["line"] for f in data["suppressed"]] == [12]
+
+
+def test_yaml_comment_on_the_resource_header_covers_the_resource(tmp_path: Path) -> None:
+    text = SAM.format(inline="").replace("  Api:\n", "  Api:  # lambdalint: ignore=LL2 reason='demo stack'\n", 1)
+    (tmp_path / "template.yaml").write_text(text)
+    data = lint_json(tmp_path)
+    assert data["findings"] == []
+    assert {f["suppression"]["justification"] for f in data["suppressed"]} == {"demo stack"}
+    proc = run("check", ".", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "2 suppressed" in proc.stdout
+
+
+def test_comment_for_another_rule_does_not_suppress(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(SAM.format(inline="  # lambdalint: ignore=LL301"))
+    data = lint_json(tmp_path)
+    assert [f["line"] for f in data["findings"]] == [10, 11]
+    unused = lint_json(tmp_path, "--report-unused-suppressions")["findings"]
+    assert [(f["rule_id"], f["line"], f["severity"]) for f in unused if f["rule_id"] == "LL001"] == [
+        ("LL001", 10, "info")]
+
+
+def test_cloudformation_metadata_in_json(tmp_path: Path) -> None:
+    (tmp_path / "template.json").write_text(json.dumps(CFN_JSON, indent=2))
+    data = lint_json(tmp_path)
+    assert [f["rule_id"] for f in data["findings"]] == ["LL301"]
+    assert [(f["rule_id"], f["suppression"]["justification"], f["suppression"]["via"]) for f in data["suppressed"]] == [
+        ("LL201", "test fixture credentials", "metadata")]
+
+
+def test_cloudformation_metadata_in_yaml_template_level(tmp_path: Path) -> None:
+    text = "Metadata:\n  lambdalint:\n    ignore: [LL201]\n" + SAM.format(inline="")
+    (tmp_path / "template.yaml").write_text(text)
+    data = lint_json(tmp_path)
+    assert data["findings"] == []
+    assert len(data["suppressed"]) == 2
+
+
+def test_baseline_fails_only_new_findings(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(SAM.format(inline=""))
+    (tmp_path / "template.json").write_text(json.dumps(CFN_JSON["Resources"] and {"Resources": {
+        "Fn": {k: v for k, v in CFN_JSON["Resources"]["Fn"].items() if k != "Metadata"}}}, indent=2))
+    proc = run("check", ".", "--write-baseline", ".lambdalint-baseline.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 4 findings" in proc.stderr
+    baseline = json.loads((tmp_path / ".lambdalint-baseline.json").read_text())
+    assert "hunter2" not in json.dumps(baseline)
+    clean = run("check", ".", "--baseline", ".lambdalint-baseline.json", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout
+    # Unrelated edits that move lines keep the fingerprints.
+    (tmp_path / "template.yaml").write_text("# a new comment\n\n" + SAM.format(inline=""))
+    assert run("check", ".", "--baseline", ".lambdalint-baseline.json", cwd=tmp_path).returncode == 0
+    # A new problem fails the gate.
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    (tmp_path / "template.yaml").write_text(SAM.format(inline="").replace(
+        "          API_TOKEN:", f"          GITHUB_TOKEN: {token}\n          API_TOKEN:"))
+    data = lint_json(tmp_path, "--baseline", ".lambdalint-baseline.json")
+    assert [(f["rule_id"], f["line"]) for f in data["findings"]] == [("LL201", 11)]
+    assert all(f["suppression"]["via"] == "baseline" for f in data["suppressed"])
+
+
+def test_baseline_from_config_and_unused_entries(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(SAM.format(inline=""))
+    run("check", ".", "--write-baseline", "base.json", cwd=tmp_path)
+    (tmp_path / ".lambdalint.toml").write_text('baseline = "base.json"\n')
+    assert run("check", ".", cwd=tmp_path).returncode == 0
+    (tmp_path / "template.yaml").write_text(SAM.format(inline="").replace("API_TOKEN", "API_URL"))
+    data = lint_json(tmp_path, "--report-unused-suppressions")
+    assert [f["rule_id"] for f in data["findings"]] == ["LL001"]
+    assert "matches no finding" in data["findings"][0]["message"]
+
+
+def test_bad_baseline_is_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(SAM.format(inline=""))
+    (tmp_path / "base.json").write_text("[1, 2]")
+    proc = run("check", ".", "--baseline", "base.json", cwd=tmp_path)
+    assert proc.returncode == 2 and "not a lambdalint baseline" in proc.stderr
+    proc = run("check", ".", "--baseline", "missing.json", cwd=tmp_path)
+    assert proc.returncode == 2 and "baseline file not found" in proc.stderr
