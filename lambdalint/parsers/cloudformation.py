@@ -97,6 +97,7 @@ class TemplateBuilder:
 
     def __init__(self, doc: Document, file: str, fmt: str) -> None:
         self.data: dict[str, Any] = doc.data
+        self.text = doc.text
         self.file = file
         self.fmt = fmt
         self.symbols = Symbols()
@@ -115,7 +116,11 @@ class TemplateBuilder:
     def props(self, logical_id: str) -> Props:
         res = self.resources[logical_id]
         header = self.header(logical_id)
-        return Props.at(self.resolver, self.file, res, "Properties", ("Resources", logical_id), header)
+        props = Props.at(self.resolver, self.file, res, "Properties", ("Resources", logical_id), header)
+        # An absent property takes its AWS default at the resource header (where the fix goes),
+        # not at the ``Properties:`` key.
+        props.header = header
+        return props
 
     def rtype(self, logical_id: str) -> str:
         value = self.resources[logical_id].get("Type")
@@ -146,7 +151,21 @@ class TemplateBuilder:
         self.attach_policies()
         self.find_other_invokers()
         self.model.symbols = dict(self.symbols.describe)
+        self.suppression_facts()
         return self.model
+
+    def suppression_facts(self) -> None:
+        """Resource headers and ``Metadata: {lambdalint: {ignore: [...]}}`` declarations."""
+        m = self.model
+        m.sources[self.file] = self.text
+        for logical_id, res in self.resources.items():
+            m.headers[logical_id] = self.header(logical_id)
+            ignores = _metadata_ignores(res.get("Metadata"))
+            if ignores:
+                m.metadata_ignores[logical_id] = ignores
+        top = _metadata_ignores(self.data.get("Metadata"))
+        if top:
+            m.metadata_ignores[""] = top
 
     def declare(self, logical_id: str) -> None:
         rtype = self.rtype(logical_id)
@@ -258,6 +277,7 @@ class TemplateBuilder:
         else:
             fn.dead_letter = Val(None, header, Prov.DEFAULT)
         fn.on_failure = Val(None, header, Prov.DEFAULT)
+        fn.max_retry_attempts = Val(2, header, Prov.DEFAULT)
         logging = p.sub("LoggingConfig")
         default_group = "/aws/lambda/" + self.resolver.name_of(logical_id)
         if logging.unknown:
@@ -343,7 +363,12 @@ class TemplateBuilder:
             raw_managed = p.raw("ManagedPolicyArns")
             for index, arn in enumerate(managed):
                 raw = raw_managed[index] if isinstance(raw_managed, list) and index < len(raw_managed) else None
-                out.extend(self.managed(raw, arn))
+                # An AWS managed policy's statements point at its entry here, where a fix goes.
+                from dataclasses import replace
+
+                entry = loc_of(self.file, raw_managed, index, (*p.pointer, "ManagedPolicyArns"),
+                               p.loc("ManagedPolicyArns"))
+                out.extend(s if s.loc else replace(s, loc=entry, owner=logical_id) for s in self.managed(raw, arn))
         return out
 
     def managed(self, raw: Any, arn: Any) -> list[Statement]:
@@ -461,14 +486,23 @@ class TemplateBuilder:
         for logical_id, res in self.resources.items():
             rtype = self.rtype(logical_id)
             if rtype in NEUTRAL_TYPES:
+                # An edge-making resource whose target did not resolve to one function (Fn::If
+                # between two) may still invoke any function it references.
+                if rtype in _CONNECTORS and rtype != "AWS::Lambda::EventInvokeConfig":
+                    for ref in _referenced_ids(res.get("Properties")) & functions.keys():
+                        others = functions[ref].other_invokers
+                        if (ref, logical_id) not in classified and logical_id not in others:
+                            others.append(logical_id)
                 continue
-            refs = _referenced_ids(res.get("Properties"))
+            refs = _referenced_ids(res.get("Properties")) | self.named_functions(res.get("Properties"))
             for ref in refs & functions.keys():
                 if ref == logical_id or (ref, logical_id) in classified:
                     continue
                 kind = SYNC_REFERENCING_TYPES.get(rtype) or ASYNC_REFERENCING_TYPES.get(rtype)
                 if kind is None and rtype.startswith("Custom::"):
                     kind = "custom-resource"
+                if kind in ("api", "http-api") and _mentions_invocation_type(res.get("Properties")):
+                    kind = None  # X-Amz-Invocation-Type: the API may invoke it asynchronously
                 if kind is not None:
                     mode = "sync" if rtype in SYNC_REFERENCING_TYPES else "async"
                     header = self.header(logical_id)
@@ -477,18 +511,64 @@ class TemplateBuilder:
                         conditional=self.conditional(logical_id)))
                 else:
                     functions[ref].other_invokers.append(logical_id)
-        # Another function's environment naming this function: its code may invoke it.
-        for fn in functions.values():
-            raw_env = self.resources[fn.id].get("Properties", {})
-            refs = _referenced_ids(raw_env.get("Environment") if isinstance(raw_env, dict) else None)
-            for ref in refs & functions.keys():
-                if ref != fn.id:
-                    functions[ref].other_invokers.append(fn.id)
-        # IAM grants of lambda:InvokeFunction on a function.
+        # Another function's environment naming this function: its code may invoke it. Its
+        # EventInvokeConfig destinations (or an EventInvokeConfig resource's) invoke asynchronously.
+        for logical_id, res in self.resources.items():
+            raw_props = res.get("Properties")
+            if not isinstance(raw_props, dict):
+                continue
+            rtype = self.rtype(logical_id)
+            if rtype in FUNCTION_TYPES:
+                mentioning = [raw_props.get("Environment"), raw_props.get("EventInvokeConfig")]
+            elif rtype == "AWS::Lambda::EventInvokeConfig":
+                mentioning = [raw_props.get("DestinationConfig")]
+            else:
+                continue
+            for raw in mentioning:
+                for ref in (_referenced_ids(raw) | self.named_functions(raw)) & functions.keys():
+                    if ref != logical_id:
+                        functions[ref].other_invokers.append(logical_id)
+        # IAM grants of lambda:InvokeFunction on a function: roles, the functions' own policies, and
+        # policies and users whose attachment the model does not follow (an external role, a user).
         for role in self.model.roles.values():
             self._invoke_grants(role.id, role.statements)
         for fn in functions.values():
             self._invoke_grants(fn.id, fn.statements)
+        for logical_id in self.resources:
+            rtype = self.rtype(logical_id)
+            if rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy",
+                         "AWS::IAM::UserPolicy", "AWS::IAM::GroupPolicy"):
+                p = self.props(logical_id)
+                stmts, _ = statements_from_document(
+                    self.resolver, self.file, p.raw("PolicyDocument"), (*p.pointer, "PolicyDocument"),
+                    p.loc("PolicyDocument"), f"{rtype} {logical_id}")
+                self._invoke_grants(logical_id, stmts)
+            elif rtype in ("AWS::IAM::User", "AWS::IAM::Group"):
+                self._invoke_grants(logical_id, self.role_inline_policies(logical_id, self.props(logical_id)))
+
+    def named_functions(self, raw: Any) -> set[str]:
+        """Functions whose (symbolic) name appears in a string of ``raw``, once evaluated: a
+        literal ARN or name in a state machine definition invokes as surely as a !GetAtt does."""
+        import re
+
+        names = {fn.id: fn.name.value for fn in self.model.functions.values()
+                 if fn.name.present and fn.name.value}
+        found: set[str] = set()
+        if not names or raw is None:
+            return found
+        stack = [self.resolver.eval(raw)]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                stack.extend(node.keys())
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, str):
+                for fid, name in names.items():
+                    if fid not in found and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", node):
+                        found.add(fid)
+        return found
 
     def _invoke_grants(self, holder: str, statements: list[Statement]) -> None:
         from lambdalint.arn import allows
@@ -500,6 +580,39 @@ class TemplateBuilder:
                 fn.other_invokers.append(holder)
             elif fn.arn and allows(statements, "lambda:InvokeFunction", fn.arn + ":live"):
                 fn.other_invokers.append(holder)
+
+
+def _metadata_ignores(metadata: Any) -> list[tuple[str, str]]:
+    """``{lambdalint: {ignore: [LL201, {id: LL103, reason: "..."}]}}`` -> [(rule, reason)]."""
+    if not isinstance(metadata, dict):
+        return []
+    section = metadata.get("lambdalint")
+    items = section.get("ignore") if isinstance(section, dict) else None
+    if isinstance(items, str):
+        items = [items]
+    out: list[tuple[str, str]] = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, str):
+            out.append((item, ""))
+        elif isinstance(item, dict) and isinstance(item.get("id"), str):
+            reason = item.get("reason")
+            out.append((item["id"], reason if isinstance(reason, str) else ""))
+    return out
+
+
+def _mentions_invocation_type(raw: Any) -> bool:
+    """True when an API definition sets X-Amz-Invocation-Type (an 'Event' integration is async)."""
+    stack = [raw]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and "x-amz-invocation-type" in node.lower():
+            return True
+    return False
 
 
 def _poll_kind(source: Any, arn: str | None) -> str:
@@ -585,7 +698,8 @@ def _bucket(b: TemplateBuilder, logical_id: str) -> None:
         event = item.str("Event")
         trig = b.push_trigger(f"{logical_id}/LambdaConfigurations/{index}", "s3", "async", fn, logical_id, loc,
                               source=logical_id, conditional=b.conditional(logical_id))
-        trig.s3_events = (event.value,) if event.present else ("s3:*",)
+        # An unresolvable event type is no event type we can prove (not "every event").
+        trig.s3_events = (event.value,) if event.present else (("s3:*",) if event.known else ())
         trig.prefix, trig.suffix = s3_filter(item.sub("Filter").sub("S3Key"))
         b.add_trigger(trig)
 
@@ -713,7 +827,16 @@ def _invoke_config(b: TemplateBuilder, logical_id: str) -> None:
     p = b.props(logical_id)
     fn = b.function_for(p.str("FunctionName").value)
     if fn is None:
+        # Not resolvable to one function (Fn::If between two): each it names may have a destination.
+        dest = p.sub("DestinationConfig").sub("OnFailure")
+        if dest.present or dest.unknown:
+            for ref in _referenced_ids(p.raw("FunctionName")) & b.model.functions.keys():
+                other = b.model.functions[ref]
+                if other.on_failure is None or not other.on_failure.present:
+                    other.on_failure = Val(None, dest.loc(), Prov.UNKNOWN, why=f"{logical_id} may apply")
         return
+    if p.has("MaximumRetryAttempts"):
+        fn.max_retry_attempts = p.int("MaximumRetryAttempts", 2)
     dest = p.sub("DestinationConfig").sub("OnFailure")
     if dest.unknown:
         fn.on_failure = Val(None, dest.loc(), Prov.UNKNOWN, why=dest.unknown_why)
