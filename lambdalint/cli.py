@@ -38,18 +38,20 @@ FORMATS = ["text", "json", "sarif", "github", "junit", "parsable"]
               help="Suppress the findings recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Record the current findings' fingerprints in FILE and exit 0.")
+@click.option("--changed-since", metavar="REF", default=None,
+              help="Lint only the units with files changed since the git REF (e.g. origin/main).")
 @click.option("--report-unused-suppressions", is_flag=True,
               help="Report suppressions and baseline entries that match no finding (LL001).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], config_path: str | None, baseline: str | None, write_baseline: str | None,
-          report_unused_suppressions: bool, debug: bool) -> None:
+          changed_since: str | None, report_unused_suppressions: bool, debug: bool) -> None:
     """Lint SAM and CloudFormation templates (files or directories)."""
     from pathlib import Path
 
     from lambdalint import config as configuration
     from lambdalint.engine import RuleSet, all_rules
-    from lambdalint.lint import LintOptions, lint
+    from lambdalint.lint import GitError, LintOptions, changed_files, lint
     from lambdalint.reporters import get
     from lambdalint.rule import Severity
     from lambdalint.suppress import BaselineError, read_baseline
@@ -67,6 +69,11 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | N
     chosen = configuration.choose(rules, list(select) or cfg.select, list(ignore) or cfg.ignore)
     ruleset = RuleSet(chosen, options=cfg.options, severities=cfg.severity)
     options = LintOptions(config=cfg, report_unused=report_unused_suppressions, debug=debug)
+    if changed_since:
+        try:
+            options.changed = changed_files(changed_since, Path.cwd())
+        except GitError as exc:
+            raise click.UsageError(f"--changed-since {changed_since}: {exc}") from None
     baseline = baseline or cfg.baseline
     if baseline and not write_baseline:
         try:

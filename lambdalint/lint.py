@@ -44,6 +44,37 @@ class LintOptions:
     baseline_name: str = ""
     report_unused: bool = False
     debug: bool = False
+    changed: set[Path] | None = None  # --changed-since: only units touching these files
+
+
+class GitError(Exception):
+    """``--changed-since`` could not ask git; ``str()`` says why."""
+
+
+def changed_files(ref: str, cwd: Path) -> set[Path]:
+    """Files that differ from ``ref`` in the working tree, plus new untracked ones (absolute)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GitError(f"cannot run git: {exc}") from None
+        if proc.returncode != 0:
+            raise GitError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "git failed")
+        return proc.stdout
+
+    top = Path(git("rev-parse", "--show-toplevel").strip())
+    names = git("diff", "--name-only", "--no-renames", ref, "--").splitlines()
+    names += git("ls-files", "--others", "--exclude-standard", "--full-name").splitlines()
+    return {(top / name).resolve() for name in names if name}
+
+
+def touched(unit: Unit, changed: set[Path]) -> bool:
+    path = unit.path.resolve()
+    if path.is_dir():
+        return any(c.parent == path for c in changed)
+    return path in changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +191,9 @@ def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug:
     found: list[Finding] = []
     for unit in discover(paths):
         file = display_path(unit.path, cwd)
+        if opts.changed is not None and not touched(unit, opts.changed):
+            result.skipped += 1
+            continue
         if config is not None and config.excluded(file) and not unit.explicit:
             result.skipped += 1
             continue

@@ -163,3 +163,26 @@ def test_rules_and_explain() -> None:
     assert page.startswith("# LL101 recursive-trigger")
     assert "reserved" in page.lower() and "https://" in page
     assert run("explain", "LL999").returncode == 2
+
+
+def test_changed_since_lints_only_touched_units(tmp_path: Path) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, env=env)
+
+    git("init", "-q")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "template.yaml").write_text(WARN_SAM)
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "template.yaml").write_text(WARN_SAM)
+    data = json.loads(run("check", ".", "--format", "json", "--changed-since", "HEAD", cwd=tmp_path).stdout)
+    assert {f["file"] for f in data["findings"]} == {"new/template.yaml"}
+    (tmp_path / "old" / "template.yaml").write_text(WARN_SAM + "# touched\n")
+    data = json.loads(run("check", ".", "--format", "json", "--changed-since", "HEAD", cwd=tmp_path).stdout)
+    assert {f["file"] for f in data["findings"]} == {"new/template.yaml", "old/template.yaml"}
+    bad = run("check", ".", "--changed-since", "no-such-ref", cwd=tmp_path)
+    assert bad.returncode == 2 and "--changed-since no-such-ref" in bad.stderr
