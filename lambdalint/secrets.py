@@ -7,7 +7,7 @@ finding whether it is written into the template, passed in as a parameter, or re
 only a *reference* to a store entry (an ARN or a name the function reads at run time) is safe.
 
 The module is deliberately self-contained (no other lambdalint imports) and cheap to import: the
-detect-secrets plugins pull in ``requests`` (~0.15 s), so they are imported lazily, and only once a
+detect-secrets plugins pull in ``requests`` (~0.1 s), so they are imported lazily, and only once a
 literal long enough to contain a credential has to be inspected.
 
 Nothing returned here may contain the secret: reasons are fixed sentences and hints come from
@@ -77,7 +77,6 @@ _SECRET_TOKENS = frozenset(
         "hmackey",
         "licensekey",
         "sessionkey",
-        "oauth",
     }
 )
 
@@ -318,10 +317,15 @@ _DOLLAR_REFERENCE = re.compile(r"\$\{?[A-Za-z_][\w.:\-]*\}?")
 # KMS ciphertext blobs (AQICAH…) and AWS Encryption SDK messages (AYAD…): encrypting a variable with
 # KMS and decrypting it at run time is the pattern AWS documents, so such values are not findings.
 _KMS_CIPHERTEXT = re.compile(r"(?:AQICAH|AQIBAH|AQIDAH|AYAD)[A-Za-z0-9+/]{60,}={0,2}")
-_INTERPOLATION = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\}|<<[^>]*>>|%\{[^}]*\}")
+# Placeholders filled in at deploy or render time: ${X}, $(X), {{X}}, <<X>>, %{X}, and the
+# supplementary private-use characters lambdalint's model uses for values it could not resolve.
+_INTERPOLATION = re.compile(
+    r"\$\{[^{}]*\}|\$\([^()]*\)|\{\{[^{}]*\}\}|<<[^<>]*>>|%\{[^{}]*\}|[\U000F0000-\U0010FFFF]+"
+)
 _WORD_RUNS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _B64_CHARS = re.compile(r"[A-Za-z0-9+/=_\-]+")
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9_.\-+=@,~*]+")
+_STORE_PATH = re.compile(r"[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+/?")
 
 
 def _is_trivial(value: str) -> bool:
@@ -416,8 +420,9 @@ def _is_reference_literal(value: str, tokens: list[str]) -> bool:
         # ``${DbPassword}`` or ``${AWS::StackName}-db-secret``: only glue around the placeholders.
         if not any(_looks_random(s) for s in re.split(r"[^A-Za-z0-9]+", rest)):
             return True
-    if _is_word_path(v, leading_slash=False) and re.search(r"[a-z]", v):
-        # prod/db/credentials; a real password with '/' in it is random and fails _is_word_path.
+    if _STORE_PATH.fullmatch(v) and re.search(r"[a-z]{3}", v) and _is_word_path(v, leading_slash=False):
+        # prod/db/credentials.  A password with '/' in it is random, or has characters (@ ! + ...)
+        # that store names written by hand do not.
         return True
     # A name ending in SECRET/CREDENTIALS names a store entry, so a slug value is that entry's name.
     last = _singular(tokens[-1]) if tokens else ""
@@ -485,14 +490,17 @@ Analyzer = Callable[[str], Iterable[str]]
 
 
 @functools.cache
-def _detect_secrets_plugins() -> tuple[tuple[str, bool, Analyzer], ...]:
+def _detect_secrets_plugins() -> tuple[tuple[str, str, bool, Analyzer], ...]:
     """Instantiate the detect-secrets regex plugins once; ``analyze_string`` needs no settings or disk.
 
-    Each entry is (reason, needs-trailing-boundary, analyzer).  Left out on purpose: the keyword and
-    IBM/Cloudant/SoftLayer plugins (they key off the variable name, which :func:`is_secret_name`
-    already judges), the Artifactory password pattern (``AP[0-9A-F]…`` matches ordinary upper-case
-    names), the public-IP plugin (not a secret) and the entropy plugins (used below, with
-    thresholds tuned for single values rather than source lines).
+    Each entry is (reason, needle, needs-trailing-boundary, analyzer).  The needle is a substring
+    every match contains: checking it first skips most plugins for most values, and keeps the npm
+    plugin's ``//.+/:_authToken`` regex (quadratic on long values full of ``//``) off values that
+    cannot match.  Left out on purpose: the keyword and IBM/Cloudant/SoftLayer plugins (they key off
+    the variable name, which :func:`is_secret_name` already judges), the Artifactory password
+    pattern (``AP[0-9A-F]…`` matches ordinary upper-case names), the public-IP plugin (not a secret)
+    and the entropy plugins (used below, with thresholds tuned for single values rather than
+    source lines).
     """
     from detect_secrets.plugins.aws import AWSKeyDetector
     from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
@@ -516,22 +524,22 @@ def _detect_secrets_plugins() -> tuple[tuple[str, bool, Analyzer], ...]:
     # AWS account id, and TWILIO_ACCOUNT_SID is an ordinary variable.
     twilio_api_key = TwilioKeyDetector.denylist[1]
     return (
-        ("an AWS access key id", True, aws_key_id.findall),
-        ("a private key", False, PrivateKeyDetector().analyze_string),
-        ("a Stripe live secret key", False, StripeDetector().analyze_string),
-        ("a GitHub token", False, GitHubTokenDetector().analyze_string),
-        ("a Slack token or webhook URL", False, SlackDetector().analyze_string),
-        ("a GitLab token", False, GitLabTokenDetector().analyze_string),
-        ("an OpenAI API key", False, OpenAIDetector().analyze_string),
-        ("a SendGrid API key", False, SendGridDetector().analyze_string),
-        ("a Twilio API key", True, twilio_api_key.findall),
-        ("an npm token", False, NpmDetector().analyze_string),
-        ("an Azure storage account key", False, AzureStorageKeyDetector().analyze_string),
-        ("a Discord bot token", True, DiscordBotTokenDetector().analyze_string),
-        ("a Mailchimp API key", True, MailchimpDetector().analyze_string),
-        ("a PyPI upload token", False, PypiTokenDetector().analyze_string),
-        ("a Telegram bot token", True, TelegramBotTokenDetector().analyze_string),
-        ("a Square OAuth secret", False, SquareOAuthDetector().analyze_string),
+        ("an AWS access key id", "", True, aws_key_id.findall),
+        ("a private key", "", False, PrivateKeyDetector().analyze_string),
+        ("a Stripe live secret key", "k_live_", False, StripeDetector().analyze_string),
+        ("a GitHub token", "gh", False, GitHubTokenDetector().analyze_string),
+        ("a Slack token or webhook URL", "", False, SlackDetector().analyze_string),
+        ("a GitLab token", "", False, GitLabTokenDetector().analyze_string),
+        ("an OpenAI API key", "T3BlbkFJ", False, OpenAIDetector().analyze_string),
+        ("a SendGrid API key", "SG.", False, SendGridDetector().analyze_string),
+        ("a Twilio API key", "SK", True, twilio_api_key.findall),
+        ("an npm token", "_authToken", False, NpmDetector().analyze_string),
+        ("an Azure storage account key", "AccountKey=", False, AzureStorageKeyDetector().analyze_string),
+        ("a Discord bot token", ".", True, DiscordBotTokenDetector().analyze_string),
+        ("a Mailchimp API key", "-us", True, MailchimpDetector().analyze_string),
+        ("a PyPI upload token", "pypi-", False, PypiTokenDetector().analyze_string),
+        ("a Telegram bot token", ":", True, TelegramBotTokenDetector().analyze_string),
+        ("a Square OAuth secret", "sq0csp-", False, SquareOAuthDetector().analyze_string),
     )
 
 
@@ -579,9 +587,19 @@ def _jwt_is_real(value: str) -> bool:
     return False
 
 
+# Query parameters that carry a bearer credential although their names are not secret-like: Azure SAS
+# signatures, Azure Functions keys, S3/GCS presigned-URL signatures and session tokens.
+_SIGNATURE_QUERY_KEYS = frozenset(
+    {"sig", "signature", "code", "x-amz-signature", "x-amz-security-token", "x-goog-signature"}
+)
+
+
 def _url_credentials(value: str) -> str | None:
     """A reason when a URL carries credentials in its userinfo or a secret-named query parameter."""
-    for match in re.finditer(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>]+", value):
+    if "://" not in value:
+        return None
+    # Bounded scheme and a boundary before it keep this linear on long values without "://".
+    for match in re.finditer(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,30}://[^\s\"'<>]+", value):
         url = match.group(0)
         try:
             parts = urlsplit(url)
@@ -604,7 +622,11 @@ def _url_credentials(value: str) -> str | None:
         except ValueError:
             query = []
         for key, val in query:
-            if is_secret_name(key) and len(val) >= 8 and not _is_interpolated(val):
+            if _is_interpolated(val):
+                continue
+            if (is_secret_name(key) and len(val) >= 8) or (
+                key.lower() in _SIGNATURE_QUERY_KEYS and (_looks_random(val) or len(val) >= 20)
+            ):
                 return "value is a URL with a credential in its query string"
     return None
 
@@ -624,7 +646,9 @@ def _provider_reason(name: str, value: str) -> str | None:
     # credentials (the shortest, an AWS key id, has 20 characters) pay for it.
     if len(value) < 16:
         return None
-    for reason, trailing, analyze in _detect_secrets_plugins():
+    for reason, needle, trailing, analyze in _detect_secrets_plugins():
+        if needle not in value:
+            continue
         for found in analyze(value):
             if isinstance(found, str) and found and _bounded(value, found, trailing):
                 return f"value is {reason}"
@@ -638,7 +662,7 @@ def _provider_reason(name: str, value: str) -> str | None:
     return None
 
 
-# Thresholds for the entropy test, measured with /tmp scripts on the 1,299-unit real-template corpus
+# Thresholds for the entropy test, measured on the 1,299-unit real-template corpus (shared/corpus/real)
 # (every string scalar in it, ~26,700 values, judged under a neutral name) and on generated tokens:
 # - random mixed-case alphanumeric tokens have a mean letter/digit run length <= 2.67 in 99% of draws
 #   at 32+ chars (3.3 at 20 chars), while corpus identifiers that pass the shape filters are >= 3.17;
@@ -754,6 +778,9 @@ def _json_reason(value: str, depth: int, extra: tuple[str, ...]) -> str | None:
 
 
 def _literal_hit(name: str, value: str, depth: int, extra: tuple[str, ...]) -> SecretHit | None:
+    """Value rules run before name rules so a recognisable credential gets its specific reason (and
+    is caught under metadata names too); the reference and placeholder checks only soften the name
+    rule, never a value that is itself a credential.  ``depth`` bounds recursion into JSON fields."""
     if _is_trivial(value):
         return None
     v = value.strip()
@@ -798,8 +825,13 @@ _PARAMETER_HIT = SecretHit(
     "deploy-time parameter",
 )
 
+# Fields of an RDS-style secret that are not themselves secret: resolving ``...:SecretString:host``
+# into DB_HOST is ordinary configuration.
 _NON_SECRET_FIELDS = frozenset(
-    {"username", "user", "host", "hostname", "port", "dbname", "database", "engine", "endpoint", "region"}
+    {
+        "username", "user", "host", "hostname", "port", "dbname", "database", "engine", "endpoint",
+        "region", "name", "id", "arn", "schema", "cluster", "instance", "dbinstanceidentifier",
+    }
 )
 
 
@@ -829,7 +861,10 @@ def _dynamic_hit(name: str, text: str | None, default_service: str, secret_named
         m = re.search(r"\{\{resolve:([a-z\-]+):", text)
         if m:
             service = m.group(1)
-    hint = redact(text) if text and text.strip().startswith("{{resolve:") else f"{{{{resolve:{service}:…}}}}"
+    if text and text.strip().startswith("{{resolve:"):
+        hint = redact(text)
+    else:
+        hint = _first_safe(text or "", (f"{{{{resolve:{service}:…}}}}", "dynamic reference"))
     if service == "ssm":
         if not secret_named:
             return None
@@ -867,7 +902,12 @@ def check_env_var(
     if kind == "literal":
         return None if text is None else _literal_hit(name, text, 0, extra)
     if kind == "parameter":
-        return _PARAMETER_HIT if _is_secret_named(name, extra) else None
+        if _is_secret_named(name, extra):
+            return _PARAMETER_HIT
+        # ``!Sub postgres://app:${DbPassword}@host/db``: when the caller passes the template text, a
+        # parameter spliced into a URL's password is the same leak under an ordinary name.
+        reason = _url_credentials(text) if text else None
+        return SecretHit(reason, redact(text)) if reason and text else None
     if kind == "dynamic-secret":
         return _dynamic_hit(name, text, "secretsmanager", _is_secret_named(name, extra))
     if kind == "dynamic-plain":

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from lambdalint.model import Queue
+from lambdalint.model import Function, Trigger, Val
 from lambdalint.rule import Context, Hit, Option, Related, Rule, Severity
 
 RULE = Rule(
@@ -34,35 +35,71 @@ RULE = Rule(
 )
 
 
-@RULE.check
-def check(ctx: Context) -> Iterator[Hit]:
-    multiplier = int(ctx.options["multiplier"])
+@dataclass(frozen=True, slots=True)
+class _Need:
+    """What one mapping asks of its queue: multiplier x function timeout + batching window."""
+
+    trig: Trigger
+    fn: Function
+    timeout: Val[int]
+    window: Val[int]
+    seconds: int
+
+
+def _needs(ctx: Context, multiplier: int) -> dict[str, list[_Need]]:
+    """Known requirements per queue; a mapping with an unknown timeout or window asks nothing."""
+    out: dict[str, list[_Need]] = {}
     for trig in ctx.model.triggers:
         if trig.mode != "poll" or trig.kind != "sqs" or trig.source is None or trig.function is None:
             continue
-        queue = ctx.model.queues.get(trig.source)
         fn = ctx.model.functions.get(trig.function)
-        if not isinstance(queue, Queue) or fn is None:
+        if trig.source not in ctx.model.queues or fn is None:
             continue
-        vis, timeout, window = queue.visibility_timeout, fn.timeout, trig.batching_window
-        if not (vis.present and timeout.present and window is not None and window.known):
+        timeout, window = fn.timeout, trig.batching_window
+        if not (timeout is not None and timeout.present and window is not None and window.present):
             continue
-        window_s = window.value or 0
-        need = multiplier * timeout.value + window_s
-        if vis.value >= need:
+        need = _Need(trig, fn, timeout, window, multiplier * timeout.value + (window.value or 0))
+        out.setdefault(trig.source, []).append(need)
+    return out
+
+
+@RULE.check
+def check(ctx: Context) -> Iterator[Hit]:
+    """One finding per queue: the fix is one VisibilityTimeout, sized for its most demanding consumer."""
+    multiplier = int(ctx.options["multiplier"])
+    for queue_id, needs in sorted(_needs(ctx, multiplier).items()):
+        queue = ctx.model.queues[queue_id]
+        vis = queue.visibility_timeout
+        if vis is None or not vis.present:
             continue
-        window_note = f" + batching window {window_s}s" if window_s else ""
+        short = [n for n in needs if vis.value < n.seconds]
+        if not short:
+            continue
+        short.sort(key=lambda n: (-n.seconds, n.trig.id))
+        worst = short[0]
+        window = worst.window
+        window_note = f" + batching window {window.value}s{window.describe()}" if window.value else ""
         message = (
             f"VisibilityTimeout {vis.value}s{vis.describe()} of {queue.id} is below {multiplier} x Timeout "
-            f"{timeout.value}s{timeout.describe()} of {fn.id}{window_note} = {need}s: messages can be "
-            f"processed twice"
+            f"{worst.timeout.value}s{worst.timeout.describe()} of {worst.fn.id}{window_note} = "
+            f"{worst.seconds}s: messages can be processed twice"
         )
+        others = list(dict.fromkeys(
+            f"{n.fn.id} needs {n.seconds}s" for n in short[1:]
+            if (n.fn.id, n.seconds) != (worst.fn.id, worst.seconds)
+        ))
+        if others:
+            message += f" (also {', '.join(others)})"
         severity = None
-        if vis.value < timeout.value:
+        below = sorted({n.fn.id for n in short if vis.value < n.timeout.value})
+        if below:
             severity = Severity.ERROR
-            message += "; it is even below the function timeout, so creating the mapping fails"
-        related = (
-            Related(fn.id, timeout.loc, f"Timeout {timeout.value}s{timeout.describe()}"),
-            Related(trig.owner, trig.loc, "event source mapping"),
-        )
-        yield Hit(vis.loc, queue.id, message, related, severity=severity, key=trig.id)
+            message += (
+                f"; it is even below the Timeout of {', '.join(below)}, so creating the mapping fails"
+            )
+        related: dict[Related, None] = {}  # ordered, without repeating a function's timeout
+        for n in short:
+            timeout_note = f"Timeout {n.timeout.value}s{n.timeout.describe()}"
+            related[Related(n.fn.id, n.timeout.loc, timeout_note)] = None
+            related[Related(n.trig.owner, n.trig.loc, "event source mapping")] = None
+        yield Hit(vis.loc, queue.id, message, tuple(related), severity=severity, key=queue.id)

@@ -42,7 +42,9 @@ def check(ctx: Context) -> Iterator[Hit]:
         redrive = queue.redrive_target
         if redrive is None or not redrive.known or redrive.value is not None:
             continue
-        functions = ", ".join(sorted({t.function or t.owner for t in triggers}))
+        # A mapping whose function is not in this unit (an imported ARN, a name) is named itself.
+        consumers = sorted({t.function or f"mapping {t.owner}" for t in triggers})
+        functions = ", ".join(consumers)
         related = tuple(Related(t.owner, t.loc, "event source mapping") for t in triggers)
         yield Hit(
             queue.loc, queue.id,

@@ -13,6 +13,7 @@ import random
 import string
 import subprocess
 import sys
+import time
 from dataclasses import FrozenInstanceError
 
 import pytest
@@ -126,13 +127,7 @@ POSITIVE_LITERALS: list[tuple[str, str, str, str, str]] = [
     (
         "slack-webhook",
         "NOTIFY_URL",
-        "https://hooks.slack.com/services/"
-        + "T"
-        + rand(8, UPPER_ALNUM)
-        + "/B"
-        + rand(8, UPPER_ALNUM)
-        + "/"
-        + rand(24),
+        "https://hooks.slack.com/services/" + "T" + rand(8, UPPER_ALNUM) + "/B" + rand(8, UPPER_ALNUM) + "/" + rand(24),
         "https://hooks.slack.com/services/",
         "Slack",
     ),
@@ -172,6 +167,14 @@ POSITIVE_LITERALS: list[tuple[str, str, str, str, str]] = [
         "URL",
     ),
     ("url-query-token", "HOOK", "https://api.example.com/hook?token=" + secret(rand(32)), "", "query string"),
+    (
+        "azure-sas-url",
+        "BLOB_URL",
+        "https://acct.blob.core.windows.net/c?sv=2022-11-02&sp=r&sig=" + secret(rand(43, ALNUM + "%")),
+        "",
+        "query string",
+    ),
+    ("azure-function-key-url", "HOOK", "https://fn.azurewebsites.net/api/hook?code=" + secret(rand(54)), "", "query"),
     (
         "tf-interpolated-url-password",
         "sqlalchemy_database_uri",
@@ -219,6 +222,7 @@ POSITIVE_LITERALS: list[tuple[str, str, str, str, str]] = [
     ("passphrase", "KEY_PASSPHRASE", rand(20), "", "literal value"),
     ("db-pass", "DB_PASS", rand(10), "", "literal value"),
     ("twilio-auth-token", "TWILIO_AUTH_TOKEN", rand(32, HEX), "", "literal value"),
+    ("password-with-slash", "DB_PASSWORD", "P@ss" + "w0rd/" + rand(4, string.digits), "", "literal value"),
     ("placeholder", "API_KEY", "<your Fixer API key>", "", "placeholder"),
     ("json-with-password", "DB_CONFIG", json.dumps({"host": "db", "password": secret(rand(16))}), "", "JSON"),
     (
@@ -232,10 +236,7 @@ POSITIVE_LITERALS: list[tuple[str, str, str, str, str]] = [
 
 
 def _case_params() -> list[object]:
-    return [
-        pytest.param(name, value, prefix, words, id=cid)
-        for cid, name, value, prefix, words in POSITIVE_LITERALS
-    ]
+    return [pytest.param(name, value, prefix, words, id=cid) for cid, name, value, prefix, words in POSITIVE_LITERALS]
 
 
 @pytest.mark.parametrize(("name", "value", "prefix", "words"), _case_params())
@@ -338,6 +339,21 @@ NON_LITERAL_POSITIVES: list[tuple[str, str, ValueKind, str | None, str]] = [
         "resolved into plaintext",
     ),
     ("tf-var-interpolation", "DB_PASSWORD", "literal", "${var.db_password}", "deploy-time parameter"),
+    (
+        "parameter-in-url-password",
+        "DB_URL",
+        "parameter",
+        "postgres://app:${DbPassword}@${DbHost}/app",
+        "interpolated",
+    ),
+    # lambdalint's model marks unresolved parts of a string with supplementary private-use characters
+    (
+        "symbolic-url-password",
+        "DB_URL",
+        "parameter",
+        "postgres://app:\U000f0001@\U000f0002/app",
+        "interpolated",
+    ),
 ]
 
 
@@ -391,6 +407,9 @@ NEGATIVES: list[tuple[str, ValueKind, str | None]] = [
     ("PASS_THROUGH", "literal", "headers"),
     ("TOKENIZER_MODEL", "literal", "cl100k_base"),
     ("PWD", "literal", "/var/task"),
+    ("OAUTH_PROVIDER", "literal", "github"),
+    ("PROMO_URL", "literal", "https://shop.example.com/?code=promo2024"),
+    ("DOCS", "literal", "https://example.com/search?token_type=bearer&page=2"),
     # secret-named variables whose value is a reference to a store entry, not the secret
     ("DB_PASSWORD", "literal", "/prod/db/password"),
     ("DB_PASSWORD", "literal", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"),
@@ -419,6 +438,10 @@ NEGATIVES: list[tuple[str, ValueKind, str | None]] = [
     ("DB_USER", "dynamic-secret", "{{resolve:secretsmanager:${DbSecret}::username}}"),
     ("FEATURE_FLAGS", "dynamic-plain", "{{resolve:ssm:/prod/flags}}"),
     ("DB_PASSWORD", "literal", None),
+    ("DB_NAME", "dynamic-secret", None),
+    ("DB_PORT", "dynamic-secret", None),
+    ("DB_URL", "parameter", "postgres://app@\U000f0002/app"),
+    ("DB_URL", "parameter", None),
     # AWS runtime and library configuration
     ("POWERTOOLS_SERVICE_NAME", "literal", "payments"),
     ("POWERTOOLS_METRICS_NAMESPACE", "literal", "MyServerlessApplication"),
@@ -577,6 +600,8 @@ def test_secret_names(name: str) -> None:
         "TOKENIZER",
         "PWD",
         "CACERT_KEY",
+        "OAUTH_CALLBACK_URL",
+        "OAUTH_PROVIDER",
     ],
 )
 def test_non_secret_names(name: str) -> None:
@@ -643,6 +668,7 @@ _KINDS: list[ValueKind] = [
 ]
 _VALUES = st.one_of(
     st.text(),
+    st.lists(st.sampled_from([*"ab1:/@${}.-_=;?&<>%", "\U000f0001", "://", "postgres"]), max_size=30).map("".join),
     st.text(alphabet=ALNUM + "+/=_-.:@", min_size=6, max_size=120),
     st.builds(
         lambda p, s: p + s,
@@ -650,9 +676,7 @@ _VALUES = st.one_of(
         st.text(),
     ),
 )
-_NAMES = st.one_of(
-    st.text(max_size=40), st.sampled_from(["DB_PASSWORD", "API_KEY", "TABLE_NAME", "dbPassword", "X"])
-)
+_NAMES = st.one_of(st.text(max_size=40), st.sampled_from(["DB_PASSWORD", "API_KEY", "TABLE_NAME", "dbPassword", "X"]))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -677,10 +701,31 @@ def _run(code: str) -> str:
 
 
 def test_import_does_not_load_detect_secrets() -> None:
-    out = _run(
-        "import sys, lambdalint.secrets; print('detect_secrets' in sys.modules, 'requests' in sys.modules)"
-    )
+    out = _run("import sys, lambdalint.secrets; print('detect_secrets' in sys.modules, 'requests' in sys.modules)")
     assert out == "False False"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("a" * 20000, id="letters"),
+        pytest.param("a://" * 5000, id="schemes"),
+        pytest.param("{" * 20000, id="braces"),
+        pytest.param("${" * 10000, id="interpolations"),
+        pytest.param("Ab-" * 7000 + "ABCDEFGH1", id="cfn-like"),
+        pytest.param("Ab1" * 7000 + "!", id="cdk-like"),
+        pytest.param("a." * 10000 + "com", id="dotted"),
+        pytest.param('{"a":' * 3000, id="deep-json"),
+        pytest.param("xoxb-1-" * 3000, id="slack-like"),
+    ],
+)
+def test_long_adversarial_values_stay_fast(value: str) -> None:
+    """Lambda caps the environment at 4 KB, but templates are not validated before linting."""
+    check_env_var("WARMUP", "literal", "x" * 40)
+    start = time.perf_counter()
+    for name in ("VALUE", "DB_PASSWORD"):
+        check_env_var(name, "literal", value)
+    assert time.perf_counter() - start < 2.0
 
 
 def test_short_literals_and_references_do_not_load_detect_secrets() -> None:

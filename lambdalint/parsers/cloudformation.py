@@ -108,6 +108,8 @@ class TemplateBuilder:
         self.model = Model(file=file, fmt=fmt)
         self.policies_by_role: dict[str, list[Statement]] = {}
         self.role_names: dict[str, str] = {}
+        self.function_index: Any = None  # lambdalint.arn.ArnIndex of functions, built on first use
+        self.function_names: tuple[int, dict[str, Function]] | None = None  # function_for's name cache
 
     # -- helpers ----------------------------------------------------------------------------
     def header(self, logical_id: str) -> Loc:
@@ -322,9 +324,9 @@ class TemplateBuilder:
         text = value if isinstance(value, str) else (str(value) if isinstance(value, (int, float)) else None)
         if isinstance(text, str):
             if "{{resolve:secretsmanager:" in text or "{{resolve:ssm-secure:" in text:
-                return "dynamic-secret", None
+                return "dynamic-secret", text
             if "{{resolve:ssm:" in text:
-                return "dynamic-plain", None
+                return "dynamic-plain", text
             if text.startswith(("arn:aws:secretsmanager:", "arn:aws:ssm:")):
                 return "store-reference", None
         refs = _referenced_ids(raw)
@@ -332,7 +334,7 @@ class TemplateBuilder:
             if self.resources.get(ref, {}).get("Type") in ("AWS::SecretsManager::Secret", "AWS::SSM::Parameter"):
                 return "store-reference", None
         if any(ref in self.resolver.parameters for ref in refs):
-            return "parameter", None
+            return "parameter", text
         if isinstance(text, str):
             if is_literal(text):
                 return "literal", text
@@ -425,6 +427,15 @@ class TemplateBuilder:
         found = m.lookup(value)
         if isinstance(found, Function):
             return found
+        # Plain names (what !Ref returns) by dict, so wiring N mappings is not N x functions.
+        if self.function_names is None or self.function_names[0] != len(m.functions):
+            names: dict[str, Function] = {}
+            for fn in m.functions.values():
+                if fn.name.present:
+                    names.setdefault(fn.name.value, fn)
+            self.function_names = (len(m.functions), names)
+        if value in self.function_names[1]:
+            return self.function_names[1][value]
         for fn in m.functions.values():
             if fn.name.present and value == fn.name.value:
                 return fn
@@ -528,6 +539,12 @@ class TemplateBuilder:
                 for ref in (_referenced_ids(raw) | self.named_functions(raw)) & functions.keys():
                     if ref != logical_id:
                         functions[ref].other_invokers.append(logical_id)
+        # An exported name or ARN is there for other stacks, which may invoke it in any mode.
+        outputs = self.data.get("Outputs")
+        for name, output in outputs.items() if isinstance(outputs, dict) else ():
+            if isinstance(output, dict) and "Export" in output:
+                for ref in _referenced_ids(output.get("Value")) & functions.keys():
+                    functions[ref].other_invokers.append(f"Outputs/{name}")
         # IAM grants of lambda:InvokeFunction on a function: roles, the functions' own policies, and
         # policies and users whose attachment the model does not follow (an external role, a user).
         for role in self.model.roles.values():
@@ -551,6 +568,8 @@ class TemplateBuilder:
         literal ARN or name in a state machine definition invokes as surely as a !GetAtt does."""
         import re
 
+        if raw is None:  # most functions have no Environment: do not pay O(functions) for nothing
+            return set()
         names = {fn.id: fn.name.value for fn in self.model.functions.values()
                  if fn.name.present and fn.name.value}
         found: set[str] = set()
@@ -571,11 +590,17 @@ class TemplateBuilder:
         return found
 
     def _invoke_grants(self, holder: str, statements: list[Statement]) -> None:
-        from lambdalint.arn import allows
+        from lambdalint.arn import ArnIndex, allows, statement_allows_action
 
-        if not statements:
+        grants = [s for s in statements if s.effect == "Allow" and statement_allows_action(s, "lambda:InvokeFunction")]
+        if not grants:
             return
-        for fn in self.model.functions.values():
+        # Only the functions a grant's resource pattern could address (linear, not roles x functions).
+        if self.function_index is None:
+            self.function_index = ArnIndex(
+                (fn.arn, (i, fn)) for i, fn in enumerate(self.model.functions.values()) if fn.arn)
+        found = {c for s in grants for p in (s.resources or ("*",)) for c in self.function_index.candidates(p)}
+        for _, fn in sorted(found, key=lambda c: c[0]):
             if fn.arn and allows(statements, "lambda:InvokeFunction", fn.arn):
                 fn.other_invokers.append(holder)
             elif fn.arn and allows(statements, "lambda:InvokeFunction", fn.arn + ":live"):

@@ -1,0 +1,7 @@
+variable "queue_name" {
+  type = string
+}
+
+output "queue_arn" {
+  value = aws_sqs_queue.this.arn
+}
