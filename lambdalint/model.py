@@ -18,6 +18,8 @@ this module's types. Three ideas carry the design:
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, Literal, TypeVar
@@ -277,6 +279,7 @@ class Model:
     metadata_ignores: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _index: dict[str, Resource] | None = field(default=None, repr=False)
     _by_function: dict[str, list[Trigger]] | None = field(default=None, repr=False)
+    _groups_by_name: dict[str, LogGroup] | None = field(default=None, repr=False)
 
     # -- lookups ---------------------------------------------------------------------------
     def resources(self) -> list[Resource]:
@@ -343,24 +346,29 @@ class Model:
         """The declared log group the function writes to (matched by symbolic name)."""
         if fn.log_group_name is None or not fn.log_group_name.present:
             return None
-        wanted = fn.log_group_name.value
-        for group in self.log_groups.values():
-            if group.name.present and group.name.value == wanted:
-                return group
-        return None
+        if self._groups_by_name is None:
+            index: dict[str, LogGroup] = {}
+            for group in self.log_groups.values():
+                if group.name.present:
+                    index.setdefault(group.name.value, group)
+            self._groups_by_name = index
+        return self._groups_by_name.get(fn.log_group_name.value)
 
     def show(self, text: str | None) -> str:
         """Render a symbolic string for humans: each symbol becomes its description."""
         if text is None:
             return "?"
-        if not any(ord(c) >= SYMBOL_BASE for c in text):
+        if is_literal(text):
             return text
         return "".join(self.symbols.get(c, "?") if ord(c) >= SYMBOL_BASE else c for c in text)
 
 
+_SYMBOL = re.compile("[\U000f0000-\U0010fffd]")
+
+
 def is_literal(text: str) -> bool:
-    """True when a symbolic string has no unknown part."""
-    return not any(ord(c) >= SYMBOL_BASE for c in text)
+    """True when a symbolic string has no unknown part (a regex: this runs on every value)."""
+    return _SYMBOL.search(text) is None
 
 
 Resolved = Any

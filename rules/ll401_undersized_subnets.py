@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Iterator
 
-from lambdalint.model import Subnet
+from lambdalint.model import Function, Prov, Subnet
 from lambdalint.rule import Context, Hit, Option, Related, Rule, Severity
+
+AWS_RESERVED = 5  # addresses AWS reserves in every subnet (network, router, DNS, future, broadcast)
 
 RULE = Rule(
     id="LL401",
@@ -45,6 +48,7 @@ RULE = Rule(
 
 
 def _usable(subnet: Subnet) -> int | None:
+    """Addresses the subnet offers: free addresses from live input, else size minus AWS's 5."""
     if subnet.available_ips is not None and subnet.available_ips.present:
         return int(subnet.available_ips.value)
     if not subnet.cidr.present:
@@ -55,54 +59,90 @@ def _usable(subnet: Subnet) -> int | None:
         return None
     if network.version != 4:
         return None
-    return max(network.num_addresses - 5, 0)
+    return max(network.num_addresses - AWS_RESERVED, 0)
+
+
+def _peak(ctx: Context, fn: Function) -> tuple[int, str] | None:
+    """Peak concurrency and where it comes from, for the message; None when it is unknown."""
+    reserved = fn.reserved_concurrency
+    if reserved is None or not reserved.known:
+        return None
+    prop = {"terraform": "reserved_concurrent_executions", "plan": "reserved_concurrent_executions",
+            "live": "reserved concurrency"}.get(ctx.model.fmt, "ReservedConcurrentExecutions")
+    if reserved.value is not None:
+        source = prop
+        if reserved.prov is Prov.INHERITED:
+            source += f", inherited from {reserved.via or 'Globals'}"
+        elif reserved.via:
+            source += f", from {reserved.via}"
+        return int(reserved.value), source
+    unreserved = f"no {prop}, so the"
+    if ctx.model.account.concurrency_limit:
+        return ctx.model.account.concurrency_limit, f"{unreserved} account's concurrency limit"
+    account = int(ctx.options["account_concurrency"])
+    if account == RULE.options["account_concurrency"].default:
+        return account, f"{unreserved} default account concurrency limit, option account_concurrency"
+    return account, f"{unreserved} account concurrency limit from option account_concurrency"
 
 
 @RULE.check
 def check(ctx: Context) -> Iterator[Hit]:
     model = ctx.model
     per_exec = float(ctx.options["addresses_per_execution"])
-    account = model.account.concurrency_limit or int(ctx.options["account_concurrency"])
     for fn in model.functions.values():
         subnets = fn.subnets
         if subnets is None or not subnets.present or not subnets.value:
             continue
-        reserved = fn.reserved_concurrency
-        if reserved is None or not reserved.known:
-            continue
-        if reserved.value is not None:
-            peak, peak_note = reserved.value, f"ReservedConcurrentExecutions {reserved.value}{reserved.describe()}"
-        else:
-            source = "account limit" if model.account.concurrency_limit else "account limit, default"
-            peak, peak_note = account, f"no reserved concurrency, so up to the {source} {account}"
+        peak_info = _peak(ctx, fn)
+        if peak_info is None:
+            continue  # reserved concurrency is unknown
+        peak, peak_note = peak_info
         if peak <= 0:
             continue
         found: list[tuple[Subnet, int]] = []
         for ref in dict.fromkeys(subnets.value):
             subnet = model.lookup(ref)
             if not isinstance(subnet, Subnet):
-                break
+                break  # a subnet from outside the template (parameter, import, literal id): size unknown
             usable = _usable(subnet)
             if usable is None:
                 break
             found.append((subnet, usable))
         else:
             total = sum(u for _, u in found)
-            need = peak * per_exec
+            need = math.ceil(peak * per_exec - 1e-9)
             if total >= need:
                 continue
-            live = any(s.available_ips is not None and s.available_ips.present for s, _ in found)
-            parts = ", ".join(
-                f"{s.id} ({u} {'free' if live else 'usable'}"
-                + ("" if live else f", {model.show(s.cidr.value)}") + ")" for s, u in found
-            )
-            per = f"{per_exec:g} address{'es' if per_exec != 1 else ''}"
-            related = tuple(Related(s.id, s.cidr.loc if s.cidr.present else s.loc, f"CIDR {model.show(s.cidr.value)}")
-                            for s, _ in found)
-            yield Hit(
-                subnets.loc, fn.id,
-                f"subnets of {fn.id} offer {total} {'free' if live else 'usable'} addresses ({parts}), fewer "
-                f"than {need:g} needed for peak concurrency {peak} ({peak_note}) at {per} per concurrent "
-                f"execution: Lambda fails with SubnetIPAddressLimitReachedException when they run out",
-                related,
-            )
+            yield _hit(ctx, fn, found, total, need, peak, peak_note, per_exec)
+
+
+def _hit(ctx: Context, fn: Function, found: list[tuple[Subnet, int]], total: int, need: int, peak: int,
+         peak_note: str, per_exec: float) -> Hit:
+    model = ctx.model
+    subnets = fn.subnets
+    live = any(s.available_ips is not None and s.available_ips.present for s, _ in found)
+    if live:
+        parts = ", ".join(f"{s.id}: {u}" for s, u in found)
+        offer = f"{total} free address{'es' if total != 1 else ''} ({parts}, as reported by AWS)"
+    else:
+        parts = ", ".join(f"{s.id} {model.show(s.cidr.value)}: {u}" for s, u in found)
+        offer = (f"{total} usable address{'es' if total != 1 else ''} ({parts}; each subnet's size minus "
+                 f"the {AWS_RESERVED} addresses AWS reserves)")
+    per = f"{per_exec:g} address{'' if per_exec == 1 else 'es'}"
+    related = tuple(
+        Related(
+            s.id, s.cidr.loc if s.cidr.present else s.loc,
+            f"{s.id} has {u} free addresses" if live
+            else f"{s.id} {model.show(s.cidr.value)} has {u} usable addresses",
+        )
+        for s, u in found
+    )
+    return Hit(
+        subnets.loc, fn.id,
+        f"the subnets of {fn.id}{subnets.describe()} give {offer}, fewer than the {need} this sizing check "
+        f"budgets: peak concurrency {peak} ({peak_note}) x {per} per concurrent execution (option "
+        f"addresses_per_execution). Lambda's shared Hyperplane ENIs often need fewer, but every network "
+        f"interface in these subnets draws on the same addresses, and when they run out invocations fail "
+        f"with SubnetIPAddressLimitReachedException",
+        related,
+    )

@@ -7,6 +7,8 @@ findings point at SAM source lines and never at resources the transform would ge
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from lambdalint.arn import glob_match, normalize_partition
@@ -109,6 +111,7 @@ class TemplateBuilder:
         self.policies_by_role: dict[str, list[Statement]] = {}
         self.role_names: dict[str, str] = {}
         self.function_index: Any = None  # lambdalint.arn.ArnIndex of functions, built on first use
+        self._names_index: dict[str, set[str]] | None = None  # function name -> ids, built on first use
         self.function_names: tuple[int, dict[str, Function]] | None = None  # function_for's name cache
 
     # -- helpers ----------------------------------------------------------------------------
@@ -566,14 +569,19 @@ class TemplateBuilder:
     def named_functions(self, raw: Any) -> set[str]:
         """Functions whose (symbolic) name appears in a string of ``raw``, once evaluated: a
         literal ARN or name in a state machine definition invokes as surely as a !GetAtt does."""
-        import re
-
         if raw is None:  # most functions have no Environment: do not pay O(functions) for nothing
             return set()
-        names = {fn.id: fn.name.value for fn in self.model.functions.values()
-                 if fn.name.present and fn.name.value}
+        if self._names_index is None:
+            # A function name is a whole run of name characters in a string (bounded by ':', '/', ...):
+            # index names once, then each string costs one regex scan, not one per function.
+            index: dict[str, set[str]] = {}
+            for fn in self.model.functions.values():
+                if fn.name.present and fn.name.value:
+                    index.setdefault(fn.name.value, set()).add(fn.id)
+            self._names_index = index
+        names = self._names_index
         found: set[str] = set()
-        if not names or raw is None:
+        if not names:
             return found
         stack = [self.resolver.eval(raw)]
         while stack:
@@ -584,9 +592,8 @@ class TemplateBuilder:
             elif isinstance(node, list):
                 stack.extend(node)
             elif isinstance(node, str):
-                for fid, name in names.items():
-                    if fid not in found and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", node):
-                        found.add(fid)
+                for token in _NAME_RUN.findall(node):
+                    found.update(names.get(token, ()))
         return found
 
     def _invoke_grants(self, holder: str, statements: list[Statement]) -> None:
@@ -605,6 +612,10 @@ class TemplateBuilder:
                 fn.other_invokers.append(holder)
             elif fn.arn and allows(statements, "lambda:InvokeFunction", fn.arn + ":live"):
                 fn.other_invokers.append(holder)
+
+
+# Characters of a Lambda function name (letters, digits, '-', '_'), symbols included.
+_NAME_RUN = re.compile("[\\w\\-\U000f0000-\U0010fffd]+")
 
 
 def _metadata_ignores(metadata: Any) -> list[tuple[str, str]]:

@@ -190,8 +190,7 @@ class Resolver:
             return cached
         generated = self.sym(("name", logical_id), f"<generated name of {logical_id}>")
         res = self.resources.get(logical_id)
-        rtype = res.get("Type") if isinstance(res, dict) else None
-        prop = NAME_PROPERTY.get(rtype or "")
+        prop = NAME_PROPERTY.get(self.resource_type(logical_id))  # a malformed Type may be a list
         name = generated
         props = res.get("Properties") if isinstance(res, dict) else None
         if prop and isinstance(props, dict) and prop in props and logical_id not in self._in_progress:
@@ -254,6 +253,25 @@ class Resolver:
             return self.arn_of(logical_id) or ""
         if rtype in NAME_PROPERTY:
             return self.name_of(logical_id)
+        if rtype == "AWS::Lambda::Alias":
+            return self.alias_arn(logical_id)
+        return self.sym(("ref", logical_id), "${" + logical_id + "}")
+
+    def alias_arn(self, logical_id: str) -> str:
+        """Ref of an AWS::Lambda::Alias: the function ARN qualified by the alias name, so a
+        mapping or permission on ``!Ref LiveAlias`` reaches the function behind it."""
+        props = self.resources[logical_id].get("Properties")
+        if isinstance(props, dict) and logical_id not in self._in_progress:
+            self._in_progress.add(logical_id)
+            try:
+                target, name = self.eval(props.get("FunctionName")), self.eval(props.get("Name"))
+            finally:
+                self._in_progress.discard(logical_id)
+            known = isinstance(target, str) and isinstance(name, str) and NOVALUE not in (target, name)
+            if known and target and name:
+                if not target.startswith("arn:"):
+                    target = f"arn:aws:lambda:{self.region()}:{self.account()}:function:{target}"
+                return f"{target}:{name}"
         return self.sym(("ref", logical_id), "${" + logical_id + "}")
 
     def getatt(self, logical_id: str, attr: str) -> str:
@@ -263,6 +281,19 @@ class Resolver:
         rtype = self.resource_type(logical_id)
         if attr == "Arn" and rtype == "AWS::Logs::LogGroup":
             return f"{self.arn_of(logical_id)}:*"
+        if attr == "SubnetId" and rtype == "AWS::EC2::Subnet":
+            return self.resource_ref(logical_id)  # the same id !Ref returns
+        if attr == "CidrBlock" and rtype == "AWS::EC2::VPC":
+            # The VPC's primary block is its CidrBlock property: Fn::Cidr over it carves subnets.
+            props = self.resources[logical_id].get("Properties")
+            if isinstance(props, dict) and "CidrBlock" in props and logical_id not in self._in_progress:
+                self._in_progress.add(logical_id)
+                try:
+                    block = self.eval(props["CidrBlock"])
+                finally:
+                    self._in_progress.discard(logical_id)
+                if isinstance(block, str) and block != NOVALUE:
+                    return block
         if attr in ("Arn", "TopicArn") and self.arn_of(logical_id) is not None:
             return self.arn_of(logical_id) or ""
         if attr in ("QueueName", "TopicName") or (attr == "Name" and rtype in NAME_PROPERTY):
@@ -282,7 +313,7 @@ class Resolver:
             return self.unknown(raw, key)
         try:
             return handler(self, arg, raw, depth)
-        except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError):
             return self.unknown(raw, f"malformed {key}")
 
     def _getatt(self, arg: Any, raw: Any, depth: int) -> Any:

@@ -133,6 +133,9 @@ def _plain_map(value: Any) -> bool:
 # -- function properties ------------------------------------------------------------------------
 
 def function_extras(b: TemplateBuilder, fn: Function, p: Props) -> None:
+    invoke_config = p.sub("EventInvokeConfig")
+    if invoke_config.unknown or invoke_config.has("MaximumRetryAttempts"):
+        fn.max_retry_attempts = invoke_config.int("MaximumRetryAttempts", 2)
     invoke = p.sub("EventInvokeConfig").sub("DestinationConfig").sub("OnFailure")
     if invoke.unknown:
         fn.on_failure = Val(None, invoke.loc(), Prov.UNKNOWN, why=invoke.unknown_why)
@@ -227,6 +230,8 @@ def connect(b: TemplateBuilder, logical_id: str) -> None:
 
 def events(b: TemplateBuilder, fn: Function, p: Props) -> None:
     evs = p.sub("Events")
+    if evs.unknown:  # Events chosen by Fn::If: invokers not known
+        fn.other_invokers.append(f"{fn.id}/Events")
     for name in evs.keys():
         ev = evs.sub(name)
         loc = evs.loc(name)
@@ -244,7 +249,8 @@ def events(b: TemplateBuilder, fn: Function, p: Props) -> None:
             trig = Trigger(trig_id, "s3", "async", fn.id, fn.id, loc, source=bucket.id if bucket else None,
                            conditional=fn.conditional)
             ev_list = props.strlist("Events")
-            trig.s3_events = ev_list.value if ev_list.present else ("s3:*",)
+            # An unresolvable event list is no event type we can prove (not "every event").
+            trig.s3_events = ev_list.value if ev_list.present else (("s3:*",) if ev_list.known else ())
             from lambdalint.parsers.cloudformation import s3_filter
 
             trig.prefix, trig.suffix = s3_filter(props.sub("Filter").sub("S3Key"))
@@ -252,8 +258,18 @@ def events(b: TemplateBuilder, fn: Function, p: Props) -> None:
         elif etype == "SNS":
             topic_arn = props.str("Topic")
             topic = b.model.lookup(topic_arn.value) if topic_arn.present else None
-            via_queue = props.has("SqsSubscription") and props.bool("SqsSubscription", False).value is not False
-            trig = Trigger(trig_id, "sns", "poll" if via_queue else "async", fn.id, fn.id, loc,
+            # SqsSubscription (true or a queue map) puts a queue and a poll mapping in between;
+            # an unresolvable one leaves the invocation type unknown.
+            sqs_sub, sqs_shell = props.value("SqsSubscription")
+            if props.unknown or not sqs_shell.known:
+                mode = "unknown"
+            elif isinstance(sqs_sub, dict) or str(sqs_sub).lower() == "true":
+                mode = "poll"
+            elif sqs_sub is None or str(sqs_sub).lower() == "false":
+                mode = "async"
+            else:
+                mode = "unknown"
+            trig = Trigger(trig_id, "sns", mode, fn.id, fn.id, loc,  # type: ignore[arg-type]
                            source=topic.id if topic else None, conditional=fn.conditional,
                            filtered=props.has("FilterPolicy"))
             b.add_trigger(trig)
@@ -294,4 +310,5 @@ def connector(b: TemplateBuilder, p: Props, source: Any, loc: Loc) -> None:
             continue
         actions, suffixes = writes
         fn.statements.append(Statement("Allow", actions, tuple(arn + s for s in suffixes), loc=loc,
-                                       origin="SAM connector"))
+                                       origin="SAM connector",
+                                       owner=str(p.pointer[1]) if len(p.pointer) > 1 else ""))

@@ -1,20 +1,33 @@
-"""Output formats. Each reporter turns a ``LintResult`` into text; none decides anything."""
+"""Output formats. Each reporter turns a ``LintResult`` into text; none decides anything.
+
+Reporter modules are imported only when chosen, so ``check`` pays for the one format it prints.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from lambdalint.lint import LintResult
 
 Reporter = Callable[[LintResult], str]
 
+# format name -> module under lambdalint.reporters that defines ``render(result) -> str``
+MODULES = {
+    "text": "text",
+    "json": "json_reporter",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
+    "parsable": "parsable",
+}
+
+FORMATS = tuple(MODULES)
+
 
 def get(name: str) -> Reporter:
-    if name == "json":
-        from lambdalint.reporters.json_reporter import render
-    else:
-        from lambdalint.reporters.text import render
-    return render
-
-
-FORMATS = ("text", "json")
+    try:
+        module = MODULES[name]
+    except KeyError:
+        raise ValueError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})") from None
+    return importlib.import_module(f"lambdalint.reporters.{module}").render
