@@ -26,7 +26,7 @@ from lambdalint.model import Loc, Model
 from lambdalint.rule import Rule, Severity
 
 DIRECTIVE = re.compile(
-    r"#\s*lambdalint:\s*ignore\s*=\s*(?P<ids>[A-Za-z0-9_\-]+(?:\s*,\s*[A-Za-z0-9_\-]+)*)"
+    r"#\s*lambdalint:\s*ignore\s*=\s*(?P<ids>[A-Za-z0-9_:\-]+(?:\s*,\s*[A-Za-z0-9_:\-]+)*)"
     r"(?:\s+reason\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'))?"
 )
 
@@ -64,8 +64,8 @@ class Directive:
 
 
 def _matches(rule_id: str, rule_name: str, key: str) -> bool:
-    upper = key.upper()
-    return key in (rule_id, rule_name) or (upper.startswith("LL") and rule_id.startswith(upper))
+    upper = key.upper()  # "cfn-lint:E30" (--cfn-lint findings) is a prefix like "LL1"
+    return key in (rule_id, rule_name) or (upper.startswith(("LL", "CFN-LINT:")) and rule_id.upper().startswith(upper))
 
 
 def directives(file: str, text: str) -> list[Directive]:
