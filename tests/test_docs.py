@@ -22,5 +22,6 @@ def test_rule_docs_and_readme_table_are_current() -> None:
 def test_every_rule_page_has_the_required_sections() -> None:
     for rule in all_rules():
         page = (ROOT / "docs" / "rules" / f"{rule.id}.md").read_text(encoding="utf-8")
-        for heading in ("## Why is this bad?", "## How to fix", "## References"):
+        for heading in ("## Why is this bad?", "## How to fix", "## Problematic configuration",
+                        "## Correct configuration", "## References"):
             assert heading in page, (rule.id, heading)
