@@ -139,7 +139,8 @@ def test_secret_value_never_printed() -> None:
         assert secret[8:] not in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("module", ["boto3", "botocore", "cfnlint", "samtranslator", "detect_secrets"])
+@pytest.mark.parametrize(
+    "module", ["boto3", "botocore", "cfnlint", "samtranslator", "detect_secrets", "tree_sitter"])
 def test_check_does_not_import_heavy_modules(module: str, tmp_path: Path) -> None:
     """`check` on a template without secret-looking literals must stay light (pre-commit speed)."""
     (tmp_path / "template.yaml").write_text(CLEAN_SAM)

@@ -1,0 +1,4 @@
+variable "bucket_name" {
+  type    = string
+  default = "media-uploads"
+}
