@@ -33,3 +33,16 @@ def expected(path: Path) -> set[tuple[str, int, str]]:
                 rule, _, resource = item.partition("@")
                 out.add((rule, number, resource))
     return out
+
+
+TESTS_RULES = Path(__file__).resolve().parent / "rules"
+EXAMPLES = Path(__file__).resolve().parent.parent / "rules" / "examples"
+
+
+def fixture_path(rule: str, mode: str, name: str) -> Path:
+    """A fixture by name, wherever it lives: tests/rules or the shipped rules/examples."""
+    for root in (TESTS_RULES, EXAMPLES):
+        candidate = root / rule / mode / name
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"no fixture {rule}/{mode}/{name}")

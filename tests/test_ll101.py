@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixture_markers import fixture_path
 
 import lambdalint.arn
 from lambdalint.engine import RuleSet, rule_by_key, run_rules
@@ -33,7 +34,7 @@ def _cli_findings(path: Path) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("name", ["sam-dynamodb-stream-crud.yaml", "cfn-dynamodb-stream-self-loop.yaml"])
 def test_dynamodb_stream_loop_is_an_error_naming_the_loop(name: str) -> None:
-    (finding,) = _cli_findings(FIXTURES / "fail" / name)
+    (finding,) = _cli_findings(fixture_path("LL101", "fail", name))
     assert finding["severity"] == "error"
     message = finding["message"]
     assert "Aggregator may dynamodb:" in message
@@ -55,13 +56,13 @@ def test_dynamodb_stream_loop_is_an_error_naming_the_loop(name: str) -> None:
     ],
 )
 def test_severity_and_message(name: str, severity: str, needle: str) -> None:
-    (finding,) = _cli_findings(FIXTURES / "fail" / name)
+    (finding,) = _cli_findings(fixture_path("LL101", "fail", name))
     assert finding["severity"] == severity
     assert needle in finding["message"]
 
 
 def test_multi_hop_message_names_the_whole_loop_in_order() -> None:
-    (finding,) = _cli_findings(FIXTURES / "fail" / "cfn-multi-hop-topic-queue.yaml")
+    (finding,) = _cli_findings(fixture_path("LL101", "fail", "cfn-multi-hop-topic-queue.yaml"))
     message = finding["message"]
     steps = [
         "Enricher may sqs:SendMessage to EnrichedQueue",
@@ -89,7 +90,7 @@ def test_multi_hop_message_names_the_whole_loop_in_order() -> None:
     ],
 )
 def test_locations_and_related(name: str, primary: str, line: int, loop: set[str]) -> None:
-    (finding,) = _cli_findings(FIXTURES / "fail" / name)
+    (finding,) = _cli_findings(fixture_path("LL101", "fail", name))
     assert (finding["resource"], finding["line"]) == (primary, line)
     related = {r["resource"] for r in finding["related"]}
     assert related == loop

@@ -14,6 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from fixture_markers import fixture_path
+
 from lambdalint.engine import RuleSet, rule_by_key
 from lambdalint.lint import lint
 
@@ -41,7 +43,7 @@ def only(findings: list[dict[str, Any]]) -> dict[str, Any]:
 # -- LL103 ----------------------------------------------------------------------------------------
 
 def test_ll103_timeout_inherited_from_globals_says_so() -> None:
-    f = only(check_json(FIXTURES / "LL103/fail/sam-globals-timeout.yaml", "LL103"))
+    f = only(check_json(fixture_path("LL103", "fail", "sam-globals-timeout.yaml"), "LL103"))
     assert f["severity"] == "warning"
     assert "VisibilityTimeout 120s of ThumbnailQueue" in f["message"]
     assert "Timeout 60s (inherited from Globals) of MakeThumbnail" in f["message"]
@@ -52,35 +54,35 @@ def test_ll103_timeout_inherited_from_globals_says_so() -> None:
 
 
 def test_ll103_default_visibility_is_named_a_default() -> None:
-    f = only(check_json(FIXTURES / "LL103/fail/sam-default-visibility.yaml", "LL103"))
+    f = only(check_json(fixture_path("LL103", "fail", "sam-default-visibility.yaml"), "LL103"))
     assert "VisibilityTimeout 30s (AWS default) of WebhookQueue" in f["message"]
     assert "Timeout 10s of RelayWebhook" in f["message"]
     assert f["line"] == 7  # the queue header: there is no VisibilityTimeout line to point at
 
 
 def test_ll103_default_function_timeout_is_named_a_default() -> None:
-    f = only(check_json(FIXTURES / "LL103/fail/sam-default-timeout.yaml", "LL103"))
+    f = only(check_json(fixture_path("LL103", "fail", "sam-default-timeout.yaml"), "LL103"))
     assert "Timeout 3s (AWS default) of Invalidate = 18s" in f["message"]
 
 
 def test_ll103_batching_window_is_added() -> None:
-    f = only(check_json(FIXTURES / "LL103/fail/sam-batching-window.yaml", "LL103"))
+    f = only(check_json(fixture_path("LL103", "fail", "sam-batching-window.yaml"), "LL103"))
     assert "6 x Timeout 10s of FlushMetrics + batching window 5s = 65s" in f["message"]
 
 
 def test_ll103_parameter_default_is_used_and_named() -> None:
-    f = only(check_json(FIXTURES / "LL103/fail/cfn-param-default-timeout.yaml", "LL103"))
+    f = only(check_json(fixture_path("LL103", "fail", "cfn-param-default-timeout.yaml"), "LL103"))
     assert "Timeout 30s (from parameter FunctionTimeout default)" in f["message"]
 
 
 def test_ll103_below_function_timeout_is_an_error() -> None:
-    f = only(check_json(FIXTURES / "LL103/fail/cfn-below-function-timeout.yaml", "LL103"))
+    f = only(check_json(fixture_path("LL103", "fail", "cfn-below-function-timeout.yaml"), "LL103"))
     assert f["severity"] == "error"
     assert "creating the mapping fails" in f["message"]
 
 
 def test_ll103_shared_queue_is_one_finding_for_the_most_demanding_consumer() -> None:
-    f = only(check_json(FIXTURES / "LL103/fail/cfn-shared-queue.json", "LL103"))
+    f = only(check_json(fixture_path("LL103", "fail", "cfn-shared-queue.json"), "LL103"))
     assert f["severity"] == "warning"
     assert "Timeout 25s of Archive + batching window 10s = 160s" in f["message"]
     assert "Audit needs 120s" in f["message"]
@@ -90,7 +92,7 @@ def test_ll103_shared_queue_is_one_finding_for_the_most_demanding_consumer() -> 
 def test_ll103_multiplier_option() -> None:
     rule = rule_by_key("LL103")
     assert rule is not None
-    path = FIXTURES / "LL103/pass/sam-exactly-six-times.yaml"
+    path = fixture_path("LL103", "pass", "sam-exactly-six-times.yaml")
     assert not lint([str(path)], RuleSet([rule])).findings
     stricter = lint([str(path)], RuleSet([rule], options={"LL103": {"multiplier": 7}})).findings
     assert sorted(f.resource for f in stricter) == ["ExactQueue", "WindowedQueue"]
@@ -100,18 +102,18 @@ def test_ll103_multiplier_option() -> None:
 # -- LL102 ----------------------------------------------------------------------------------------
 
 def test_ll102_messages_name_default_batch_sizes() -> None:
-    findings = check_json(FIXTURES / "LL102/fail/sam-streams-defaults.yaml", "LL102")
+    findings = check_json(fixture_path("LL102", "fail", "sam-streams-defaults.yaml"), "LL102")
     messages = sorted(f["message"] for f in findings)
     assert len(messages) == 2
     assert messages[0].startswith("DynamoDB stream mapping from CartsTable to Aggregator")
     assert messages[1].startswith("Kinesis mapping from ClickStream to Aggregator")
     assert all("BatchSize 100 (AWS default)" in m for m in messages)
-    sqs = only(check_json(FIXTURES / "LL102/fail/sam-sqs-defaults.yaml", "LL102"))
+    sqs = only(check_json(fixture_path("LL102", "fail", "sam-sqs-defaults.yaml"), "LL102"))
     assert "BatchSize 10 (AWS default)" in sqs["message"]
 
 
 def test_ll102_window_with_batch_one_is_named() -> None:
-    findings = check_json(FIXTURES / "LL102/fail/sam-batch-one-with-window.yaml", "LL102")
+    findings = check_json(fixture_path("LL102", "fail", "sam-batch-one-with-window.yaml"), "LL102")
     messages = sorted(f["message"] for f in findings)
     assert any("(BatchSize 1, MaximumBatchingWindowInSeconds 10)" in m for m in messages)
 
@@ -119,7 +121,7 @@ def test_ll102_window_with_batch_one_is_named() -> None:
 # -- LL106 ----------------------------------------------------------------------------------------
 
 def test_ll106_two_consumers_one_finding_naming_both() -> None:
-    f = only(check_json(FIXTURES / "LL106/fail/sam-two-consumers.yaml", "LL106"))
+    f = only(check_json(fixture_path("LL106", "fail", "sam-two-consumers.yaml"), "LL106"))
     assert "WorkQueue feeds FastPath, SlowPath" in f["message"]
     assert [r["resource"] for r in f["related"]] == ["FastPath", "SlowPath"]
 

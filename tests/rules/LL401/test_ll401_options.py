@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fixture_markers import fixture_path
+
 from lambdalint.engine import RuleSet, rule_by_key
 from lambdalint.lint import lint
 
 HERE = Path(__file__).parent
 TWO_24_NO_RESERVED = HERE / "fail" / "cfn-two-24-no-reserved.yaml"
-TWO_24_RESERVED_100 = HERE / "pass" / "cfn-two-24-reserved-100.yaml"
+TWO_24_RESERVED_100 = fixture_path("LL401", "pass", "cfn-two-24-reserved-100.yaml")
 
 
 def _findings(path: Path, options: dict | None = None) -> list:
