@@ -42,11 +42,16 @@ FORMATS = ["text", "json", "sarif", "github", "junit", "parsable"]
               help="Lint only the units with files changed since the git REF (e.g. origin/main).")
 @click.option("--report-unused-suppressions", is_flag=True,
               help="Report suppressions and baseline entries that match no finding (LL001).")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="Terraform variable file (like terraform -var-file); repeatable, later files win.")
+@click.option("--cfn-lint", "cfn_lint", is_flag=True,
+              help="Also run cfn-lint's checks on SAM/CloudFormation units (ids cfn-lint:E3012...).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], config_path: str | None, baseline: str | None, write_baseline: str | None,
-          changed_since: str | None, report_unused_suppressions: bool, debug: bool) -> None:
-    """Lint SAM and CloudFormation templates (files or directories)."""
+          changed_since: str | None, report_unused_suppressions: bool, var_files: tuple[str, ...],
+          debug: bool, cfn_lint: bool = False) -> None:
+    """Lint SAM and CloudFormation templates, Terraform directories and plan JSON (files or directories)."""
     from pathlib import Path
 
     from lambdalint import config as configuration
@@ -68,7 +73,16 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | N
             raise click.UsageError(f"no rule matches {key!r} (see `lambdalint rules`)")
     chosen = configuration.choose(rules, list(select) or cfg.select, list(ignore) or cfg.ignore)
     ruleset = RuleSet(chosen, options=cfg.options, severities=cfg.severity)
-    options = LintOptions(config=cfg, report_unused=report_unused_suppressions, debug=debug)
+    options = LintOptions(config=cfg, report_unused=report_unused_suppressions, debug=debug,
+                          var_files=tuple(var_files))
+    if cfn_lint:  # the bridge imports cfn-lint (1 s+) only when asked
+        from lambdalint.cfnlint_bridge import CfnLintUnavailable, require
+
+        try:
+            require()
+        except CfnLintUnavailable as exc:
+            raise click.UsageError(str(exc)) from None
+        options.cfn_lint = True
     if changed_since:
         try:
             options.changed = changed_files(changed_since, Path.cwd())
@@ -142,6 +156,80 @@ def docs(root: str) -> None:
         path.write_text(text, encoding="utf-8")
     (base / "README.md").write_text(readme, encoding="utf-8")
     click.echo(f"wrote {len(pages)} pages and the README rules table")
+
+
+@cli.command("cfn-lint-plugin-path")
+def cfn_lint_plugin_path() -> None:
+    """Print the directory to give cfn-lint: cfn-lint --append-rules "$(lambdalint cfn-lint-plugin-path)" ..."""
+    from pathlib import Path
+
+    import lambdalint
+
+    click.echo(Path(lambdalint.__file__).resolve().parent / "cfnlint_plugin")
+
+
+@cli.command()
+@click.option("--region", "regions", multiple=True, metavar="REGION",
+              help="Region to audit; repeatable [default: the profile's or AWS_REGION].")
+@click.option("--all-regions", is_flag=True, help="Audit every region enabled in each account.")
+@click.option("--profile", default=None, help="AWS profile for the base credentials.")
+@click.option("--role-arn", "role_arns", multiple=True, metavar="ARN",
+              help="Assume this role and audit its account; repeatable.")
+@click.option("--accounts-from", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="JSON of `aws organizations list-accounts`: audit each ACTIVE account through --role-name.")
+@click.option("--role-name", default=None, help="Role to assume in each account of --accounts-from.")
+@click.option("--save", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write everything fetched to FILE (a snapshot; `lambdalint check FILE` re-lints it offline). "
+                   "It holds environment variable values: it is written readable by you only.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 [default: warning, or the config's fail-on].")
+@click.option("--select", multiple=True, help="Only run these rules (id, name, id prefix or tag); repeatable.")
+@click.option("--ignore", multiple=True, help="Skip these rules (id, name, id prefix or tag); repeatable.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Configuration file [default: found upward from the working directory].")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Suppress the findings recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Record the current findings' fingerprints in FILE.")
+@click.option("--max-workers", "workers", type=click.IntRange(1, 64), default=16, show_default=True,
+              help="Concurrent API requests.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr [default: when stderr is a terminal].")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def audit(regions: tuple[str, ...], all_regions: bool, profile: str | None, role_arns: tuple[str, ...],
+          accounts_from: str | None, role_name: str | None, save: str | None, fmt: str, output: str | None,
+          fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
+          baseline: str | None, write_baseline: str | None, workers: int, progress: bool | None,
+          debug: bool) -> None:
+    """Audit the Lambda functions of live AWS accounts (read-only calls; needs boto3).
+
+    Reads functions, event source mappings, resource policies, URLs, async and concurrency
+    settings, the source queues, topics, bucket notifications and DynamoDB tables, execution
+    roles, log groups and subnets, then runs every rule. docs/audit-policy.json is the minimal
+    IAM policy. A denied call is a warning naming the permission and the checks it disables.
+
+    \b
+    Exit codes: 0 complete, nothing at or above --fail-on; 1 complete, findings
+    at or above it; 3 partial (a call denied or failed, an account unreachable),
+    findings or not; 2 the audit could not run (no credentials or region, bad options).
+    """
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        raise click.UsageError("`lambdalint audit` needs boto3: pip install 'lambdalint[live]'") from None
+    from lambdalint.audit.command import AuditOptions
+    from lambdalint.audit.command import main as run_audit
+
+    run_audit(AuditOptions(
+        regions=regions, all_regions=all_regions, profile=profile, role_arns=role_arns,
+        accounts_from=accounts_from, role_name=role_name, save=save, fmt=fmt, output=output, fail_on=fail_on,
+        select=select, ignore=ignore, config_path=config_path, baseline=baseline, write_baseline=write_baseline,
+        workers=workers, progress=progress, debug=debug,
+    ))
 
 
 def main() -> None:

@@ -1,5 +1,10 @@
 """From paths to findings: discover lint units, parse each into the model, run the rules.
 
+A unit is a template file, a Terraform directory (all its ``*.tf`` / ``*.tf.json`` files
+together: resources span files), or a Terraform plan JSON (recognized by content). A directory
+that another Terraform unit of the same walk calls as a local module (``source = "./modules/x"``)
+is linted through that call, with its inputs, and not again on its own.
+
 A unit that cannot be read or parsed becomes one ``FileError`` (a one-line reason naming the
 file); the other units are still linted. Files that are not templates (a workflow YAML, a
 package.json) are skipped silently, so a pre-commit hook can pass every YAML/JSON file.
@@ -8,6 +13,7 @@ package.json) are skipped silently, so a pre-commit hook can pass every YAML/JSO
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +51,8 @@ class LintOptions:
     report_unused: bool = False
     debug: bool = False
     changed: set[Path] | None = None  # --changed-since: only units touching these files
+    var_files: tuple[str, ...] = ()  # --var-file: Terraform variable files, in precedence order
+    cfn_lint: bool = False  # --cfn-lint: also run cfn-lint's checks on SAM/CloudFormation units
 
 
 class GitError(Exception):
@@ -100,10 +108,18 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 def discover(paths: Iterable[str]) -> Iterator[Unit]:
-    """Files named explicitly, and template-like files under directories, in sorted order."""
+    """Files named explicitly, and template-like files and Terraform directories under
+    directories, in sorted order. A ``.tf`` file named explicitly stands for its directory."""
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
+        if path.is_file() and path.name.endswith((".tf", ".tf.json")):
+            path = path.parent
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield Unit(path, explicit=True)
+            continue
         if path.is_dir():
             for found in _walk(path):
                 key = found.resolve()
@@ -117,8 +133,29 @@ def discover(paths: Iterable[str]) -> Iterator[Unit]:
                 yield Unit(path, explicit=True)
 
 
+_LOCAL_SOURCE = re.compile(rb'^\s*source\s*=\s*"(\.\.?/[^"$]*)"', re.MULTILINE)
+
+
+def _local_modules(directory: Path, filenames: list[str]) -> set[Path]:
+    """Directories a Terraform directory calls as local modules (a cheap scan, no parse)."""
+    out: set[Path] = set()
+    for name in filenames:
+        if name.endswith(".tf"):
+            try:
+                data = (directory / name).read_bytes()
+            except OSError:
+                continue
+            for match in _LOCAL_SOURCE.finditer(data):
+                try:
+                    out.add((directory / match.group(1).decode("utf-8", "replace")).resolve())
+                except (OSError, RuntimeError):
+                    continue
+    return out
+
+
 def _walk(root: Path) -> Iterator[Path]:
     visited: set[tuple[int, int]] = set()
+    called: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         try:
             st = os.stat(dirpath)
@@ -131,6 +168,11 @@ def _walk(root: Path) -> Iterator[Path]:
             continue
         visited.add(ident)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        if any(n.endswith((".tf", ".tf.json")) for n in filenames):
+            here = Path(dirpath)
+            if here.resolve() not in called:
+                yield here
+            called |= _local_modules(here, filenames)
         for name in sorted(filenames):
             if Path(name).suffix.lower() in TEMPLATE_SUFFIXES:
                 yield Path(dirpath) / name
@@ -159,12 +201,22 @@ def read_text(path: Path) -> str:
         raise UnitError(f"not valid UTF-8 (byte {exc.start})") from None
 
 
-def load_model(unit: Unit, file: str):  # -> Model
+def load_model(unit: Unit, file: str, var_files: tuple[str, ...] = ()):  # -> Model
     """Parse one unit into the model, or raise NotATemplate / UnitError."""
     from lambdalint.parsers.cloudformation import build, is_template
     from lambdalint.parsers.decode import DecodeError, decode
 
+    if unit.path.is_dir():
+        return _load_terraform(unit, file, var_files)
     text = read_text(unit.path)
+    if '"format_version"' in text and ('"planned_values"' in text or '"resource_changes"' in text):
+        plan = _load_plan(unit, file, text)
+        if plan is not None:
+            return plan
+    if any(hint in text for hint in _LIVE_HINTS):
+        live = _load_live(unit, file, text)
+        if live is not None:
+            return live
     if "Resources" not in text:
         raise NotATemplate("no Resources section")
     try:
@@ -177,6 +229,69 @@ def load_model(unit: Unit, file: str):  # -> Model
     if fmt is None:
         raise NotATemplate("not a CloudFormation or SAM template")
     return build(doc, file, fmt)
+
+
+def _load_terraform(unit: Unit, file: str, var_files: tuple[str, ...]):  # -> Model
+    from lambdalint.parsers.terraform import is_terraform_dir, load_directory
+    from lambdalint.parsers.terraform.modules import TerraformError
+
+    if not is_terraform_dir(unit.path):
+        raise NotATemplate("no Terraform files")
+    try:
+        return load_directory(unit.path, file, var_files)
+    except TerraformError as exc:
+        raise UnitError(str(exc)) from None
+
+
+# Keys only live Lambda JSON has (AWS CLI output, audit snapshots); see lambdalint.parsers.live.
+_LIVE_HINTS = ('"lambdalint_snapshot"', '"FunctionArn"', '"EventSourceMappings"')
+
+
+def _load_live(unit: Unit, file: str, text: str):  # -> Model | None
+    """AWS CLI Lambda output or an audit snapshot; None when the JSON is something else."""
+    from lambdalint.parsers.decode import DecodeError
+    from lambdalint.parsers.live import build, decode_json, is_live
+
+    if not text.lstrip("\ufeff \t\r\n").startswith("{"):
+        return None
+    try:
+        doc = decode_json(text)
+    except DecodeError as exc:
+        if unit.explicit:
+            raise UnitError(str(exc)) from None
+        raise NotATemplate(str(exc)) from None
+    return build(doc, file) if is_live(doc.data) else None
+
+
+def _load_plan(unit: Unit, file: str, text: str):  # -> Model | None
+    """A ``terraform show -json`` plan; None when the JSON is something else."""
+    from lambdalint.parsers.decode import DecodeError, decode
+    from lambdalint.parsers.terraform import is_plan, is_terraform_dir, load_plan
+
+    try:
+        doc = decode(text)
+    except DecodeError as exc:
+        if unit.explicit:
+            raise UnitError(str(exc)) from None
+        raise NotATemplate(str(exc)) from None
+    if not is_plan(doc.data):
+        return None
+    if not unit.explicit and is_terraform_dir(unit.path.parent):
+        # Found next to its source while walking: the source directory is linted itself.
+        raise NotATemplate("plan of a Terraform directory that is linted from source")
+    return load_plan(unit.path, file, text, doc.data)
+
+
+def _skip_cfnlint_suppressions(suppressor, model) -> None:  # (UnitSuppressor, Model)
+    """Mark suppressions that name only cfn-lint rules as used: without ``--cfn-lint`` they
+    could not match anything, and a pre-commit run without the flag must not call them stale."""
+    def cfn(key: str) -> bool:
+        return key.lower().startswith("cfn-lint:")
+
+    for directive in suppressor.directives:
+        directive.used = directive.used or all(cfn(key) for key in directive.keys)
+    for scope, entries in model.metadata_ignores.items():
+        suppressor.used_metadata.update((scope, key) for key, _reason in entries if cfn(key))
 
 
 def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug: bool = False,
@@ -198,7 +313,7 @@ def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug:
             result.skipped += 1
             continue
         try:
-            model = load_model(unit, file)
+            model = load_model(unit, file, opts.var_files)
         except NotATemplate:
             result.skipped += 1
             continue
@@ -221,7 +336,13 @@ def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug:
             if config is not None and rule is not None and config.ignored_for_path(finding.loc.file, rule):
                 continue
             found.append(suppressor.apply(finding))
+        if opts.cfn_lint:  # imported only on request: cfn-lint costs over a second to import
+            from lambdalint.cfnlint_bridge import unit_findings
+
+            found.extend(suppressor.apply(finding) for finding in unit_findings(model, opts.debug))
         if opts.report_unused:
+            if not opts.cfn_lint:  # a cfn-lint suppression is not "unused" in a run without cfn-lint
+                _skip_cfnlint_suppressions(suppressor, model)
             found.extend(suppressor.unused())
     if opts.baseline is not None:
         found, used = apply_baseline(found, opts.baseline, opts.baseline_name)
