@@ -490,6 +490,31 @@ Analyzer = Callable[[str], Iterable[str]]
 
 
 @functools.cache
+def _light_detect_secrets() -> None:
+    """Load detect-secrets' plugin modules without its package ``__init__``.
+
+    ``import detect_secrets`` builds the whole scanner (filters, a gibberish model, ...): ~0.3 s
+    measured here, paid by a pre-commit hook on every commit that has a long literal. The
+    plugins this module uses need only their own submodules, so a bare package object with the
+    real ``__path__`` is registered first; if the package is already imported, it is used as is.
+    """
+    import importlib.util
+    import sys
+    import types
+
+    if "detect_secrets" in sys.modules:
+        return
+    spec = importlib.util.find_spec("detect_secrets")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    package = types.ModuleType("detect_secrets")
+    package.__path__ = list(spec.submodule_search_locations)
+    package.__spec__ = spec
+    package.__package__ = "detect_secrets"
+    sys.modules["detect_secrets"] = package
+
+
+@functools.cache
 def _detect_secrets_plugins() -> tuple[tuple[str, str, bool, Analyzer], ...]:
     """Instantiate the detect-secrets regex plugins once; ``analyze_string`` needs no settings or disk.
 
@@ -502,6 +527,7 @@ def _detect_secrets_plugins() -> tuple[tuple[str, str, bool, Analyzer], ...]:
     and the entropy plugins (used below, with thresholds tuned for single values rather than
     source lines).
     """
+    _light_detect_secrets()
     from detect_secrets.plugins.aws import AWSKeyDetector
     from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
     from detect_secrets.plugins.discord import DiscordBotTokenDetector
@@ -546,6 +572,7 @@ def _detect_secrets_plugins() -> tuple[tuple[str, str, bool, Analyzer], ...]:
 @functools.cache
 def _aws_secret_key_analyzer() -> Analyzer:
     """detect-secrets' AWS secret-key regex wants ``aws…key = "<40 chars>"`` on one line."""
+    _light_detect_secrets()
     from detect_secrets.plugins.aws import AWSKeyDetector
 
     return AWSKeyDetector.denylist[1].findall
@@ -553,6 +580,7 @@ def _aws_secret_key_analyzer() -> Analyzer:
 
 @functools.cache
 def _shannon_entropy() -> Callable[[str], float]:
+    _light_detect_secrets()
     from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
 
     return Base64HighEntropyString().calculate_shannon_entropy
@@ -572,6 +600,7 @@ def _bounded(value: str, match: str, trailing: bool) -> bool:
 def _jwt_is_real(value: str) -> bool:
     """detect-secrets' JWT regex ends lazily (it never captures the signature) and accepts two segments,
     so candidates are cut here, then checked with its validator plus an ``alg`` header."""
+    _light_detect_secrets()
     from detect_secrets.plugins.jwt import JwtTokenDetector
 
     for candidate in re.findall(r"eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*", value):
