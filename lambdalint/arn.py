@@ -311,8 +311,11 @@ class ArnIndex(Generic[T]):
     def candidates(self, pattern: str) -> list[T]:
         head = literal_head(normalize_partition(pattern))
         out: list[T] = []
-        start = bisect.bisect_left(self._sorted, head)
-        for arn in self._sorted[start:]:
+        arns = self._sorted
+        # Walk from the bisection point by index: slicing the rest of the list would copy it on
+        # every lookup (linear per lookup, quadratic over a template's policies).
+        for index in range(bisect.bisect_left(arns, head), len(arns)):
+            arn = arns[index]
             if not arn.startswith(head):
                 break
             out.extend(self._by_arn[arn])

@@ -237,6 +237,18 @@ def main() -> None:
         cli(standalone_mode=True)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        # The last line of defence: a file lambdalint cannot lint is already a FileError, so
+        # this is an output it cannot write (-o into a missing directory) or a bug. Either
+        # way one line and exit 2, never a traceback unless --debug asks for it.
+        if "--debug" in sys.argv[1:]:
+            raise
+        if isinstance(exc, OSError) and exc.filename:
+            reason = f"{exc.filename}: {exc.strerror or exc}"
+        else:
+            reason = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
+        click.echo(f"lambdalint: error: {reason} (--debug shows the traceback)", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import pkgutil
-import traceback
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from lambdalint.model import Loc, Model
+from lambdalint.parsers.decode import gc_paused
 from lambdalint.rule import Context, Related, Rule, Severity
 
 
@@ -81,10 +81,20 @@ def default_options(rule: Rule) -> dict[str, Any]:
 def fingerprint(rule_id: str, file: str, resource: str, pointer: tuple, key: str) -> str:
     """Stable across unrelated edits: no line numbers, only what identifies the problem."""
     text = "\x1f".join([rule_id, file, resource, "/".join(map(str, pointer)), key])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: a lone surrogate (a JSON "\ud800" escape decoded inside a template, a file
+    # name that is not UTF-8) must not crash the rule that reported it.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def run_rules(model: Model, ruleset: RuleSet, debug: bool = False) -> list[Finding]:
+    # Rules allocate graphs over a model of hundreds of thousands of objects: with the cyclic
+    # collector on, its collections rescan all of them (LL101 on 10,000 functions: 2.7 s with
+    # it, 0.4 s without). See lambdalint.parsers.decode.gc_paused.
+    with gc_paused():
+        return _run_rules(model, ruleset, debug)
+
+
+def _run_rules(model: Model, ruleset: RuleSet, debug: bool) -> list[Finding]:
     findings: list[Finding] = []
     for rule in ruleset.rules:
         if model.fmt not in rule.formats:
@@ -100,6 +110,8 @@ def run_rules(model: Model, ruleset: RuleSet, debug: bool = False) -> list[Findi
                     fingerprint(rule.id, hit.loc.file, hit.resource, hit.loc.pointer, hit.key),
                 ))
         except Exception as exc:  # a rule crash is reported, never swallowed
+            import traceback  # only a crash needs it
+
             detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
             findings.append(Finding(
                 "LL000", "rule-error", Severity.ERROR,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,27 @@ from lambdalint.engine import Finding, RuleSet, all_rules, run_rules
 
 SKIP_DIRS = {".git", "node_modules", ".aws-sam", ".terraform", "cdk.out", "__pycache__", ".venv", ".tox"}
 TEMPLATE_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
+
+# Size limits. Time and memory grow with the input (measured on this project's 2-core CI box,
+# after the quadratic lookups below were removed; RSS of the whole process):
+#
+#   SAM template, realistic (a queue + function + SQS event per 580 bytes): 1 MB 1.4 s 83 MB,
+#     5 MB 8.3 s 327 MB, 20 MB 29.5 s 1.2 GB; so 50 MB would take ~75 s and ~3 GB.
+#   Worst case per byte (4 MB of `[1,1,1,...]` or `[[],[],...]`): 9-12 s and 760-890 MB.
+#   Terraform directory (10,000 functions + queues + mappings in 5 MB of .tf): 7.6 s, 622 MB;
+#     the largest of the corpus' 132 real Terraform directories is 275 KB.
+#   Plan JSON (`terraform show -json`): 1.7 MB 1.6 s 78 MB, 8.4 MB 12 s 296 MB.
+#
+# CloudFormation itself accepts at most 1 MB of template body (51,200 bytes inline, 1 MB from
+# S3), and SAM templates go through CloudFormation, so nothing deployable is larger:
+# MAX_TEMPLATE_BYTES is twice that, which bounds even the worst case near 0.5 GB and 6 s.
+# Terraform has no such limit, but a directory 15x the largest real one is still linted;
+# MAX_TERRAFORM_BYTES bounds a directory's .tf/.tf.json files together. A plan legitimately
+# grows with the whole state (tens of MB for a large account), so plans, and live JSON, get
+# MAX_BYTES, also the most lambdalint reads of any file. A file over its limit is a one-line
+# "too large" error (or, found by walking a directory and not looking like a template, skipped).
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+MAX_TERRAFORM_BYTES = 4 * 1024 * 1024
 MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -79,7 +101,7 @@ def changed_files(ref: str, cwd: Path) -> set[Path]:
 
 
 def touched(unit: Unit, changed: set[Path]) -> bool:
-    path = unit.path.resolve()
+    path = resolved(unit.path)
     if path.is_dir():
         return any(c.parent == path for c in changed)
     return path in changed
@@ -89,6 +111,7 @@ def touched(unit: Unit, changed: set[Path]) -> bool:
 class Unit:
     path: Path
     explicit: bool  # named on the command line (not found by walking a directory)
+    error: str = ""  # the walk could not look inside (an unreadable directory): reported as is
 
 
 class NotATemplate(Exception):
@@ -99,12 +122,63 @@ class UnitError(Exception):
     """A unit that cannot be linted; ``str()`` is the one-line reason."""
 
 
+class TooLarge(UnitError):
+    """Over the size limit of its kind (see MAX_TEMPLATE_BYTES)."""
+
+
+class BinaryFile(UnitError):
+    """Not text: a NUL byte near the start, or UTF-16/32."""
+
+
+class NotRegularFile(UnitError):
+    """A FIFO, socket or device: never opened for reading (a FIFO would block forever)."""
+
+
+class NotUtf8(UnitError):
+    """Text that is not valid UTF-8 (CloudFormation and Terraform both require UTF-8)."""
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()`` that never raises: a symlink loop (``RuntimeError`` in Python < 3.13)
+    or an unreadable parent leaves the absolute path, which is still a usable identity."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the path
+        return Path(os.path.abspath(path))
+
+
 def display_path(path: Path, cwd: Path) -> str:
     try:
         rel = os.path.relpath(path, cwd)
     except ValueError:  # another drive on Windows
         rel = str(path)
-    return Path(rel).as_posix()
+    return printable(Path(rel).as_posix())
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 in a file name (os.fsdecode's escape)
+        return f"\\x{code - 0xDC00:02x}"
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def printable(name: str) -> str:
+    """A file name as one printable line of valid Unicode: a name with a newline stays on its
+    error line, and one with bytes that are not UTF-8 (``caf\\xe9.yaml``) can be written to a
+    UTF-8 report instead of crashing it (the escape shows which bytes they were)."""
+    return name if name.isascii() and name.isprintable() else _CONTROL.sub(_escape, name)
+
+
+def valid_text(text: str) -> str:
+    """``text`` without lone surrogates, which no UTF-8 report can hold: Python's ``json``
+    decodes a lone ``\\ud800`` escape (an IAM policy or ``jsondecode`` string inside a template)."""
+    return text if text.isascii() else _SURROGATE.sub(_escape, text)
 
 
 def discover(paths: Iterable[str]) -> Iterator[Unit]:
@@ -115,19 +189,19 @@ def discover(paths: Iterable[str]) -> Iterator[Unit]:
         path = Path(raw)
         if path.is_file() and path.name.endswith((".tf", ".tf.json")):
             path = path.parent
-            key = path.resolve()
+            key = resolved(path)
             if key not in seen:
                 seen.add(key)
                 yield Unit(path, explicit=True)
             continue
         if path.is_dir():
             for found in _walk(path):
-                key = found.resolve()
+                key = resolved(found.path)
                 if key not in seen:
                     seen.add(key)
-                    yield Unit(found, explicit=False)
+                    yield found
         else:
-            key = path.resolve() if path.exists() else path
+            key = resolved(path) if path.exists() else path
             if key not in seen:
                 seen.add(key)
                 yield Unit(path, explicit=True)
@@ -142,21 +216,26 @@ def _local_modules(directory: Path, filenames: list[str]) -> set[Path]:
     for name in filenames:
         if name.endswith(".tf"):
             try:
-                data = (directory / name).read_bytes()
-            except OSError:
+                data = read_bytes(directory / name, MAX_TERRAFORM_BYTES)
+            except UnitError:  # unreadable, a FIFO, too large: the unit itself reports it
                 continue
             for match in _LOCAL_SOURCE.finditer(data):
-                try:
-                    out.add((directory / match.group(1).decode("utf-8", "replace")).resolve())
-                except (OSError, RuntimeError):
-                    continue
+                out.add(resolved(directory / match.group(1).decode("utf-8", "replace")))
     return out
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path) -> Iterator[Unit]:
+    """Units under ``root``. Symlinked directories are followed, each directory once (by device
+    and inode), so a symlink loop ends. A directory that cannot be listed is reported, not
+    silently left out: its templates would otherwise go unlinted without anyone knowing."""
     visited: set[tuple[int, int]] = set()
     called: set[Path] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+    unreadable: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable.append, followlinks=True):
+        while unreadable:
+            exc = unreadable.pop()
+            where = Path(exc.filename) if exc.filename else root
+            yield Unit(where, explicit=False, error=f"cannot read directory: {exc.strerror or exc}")
         try:
             st = os.stat(dirpath)
         except OSError:
@@ -170,35 +249,164 @@ def _walk(root: Path) -> Iterator[Path]:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         if any(n.endswith((".tf", ".tf.json")) for n in filenames):
             here = Path(dirpath)
-            if here.resolve() not in called:
-                yield here
+            if resolved(here) not in called:
+                yield Unit(here, explicit=False)
             called |= _local_modules(here, filenames)
         for name in sorted(filenames):
             if Path(name).suffix.lower() in TEMPLATE_SUFFIXES:
-                yield Path(dirpath) / name
+                yield Unit(Path(dirpath) / name, explicit=False)
+    while unreadable:  # the root itself, or the last directory listed
+        exc = unreadable.pop()
+        yield Unit(Path(exc.filename) if exc.filename else root, explicit=False,
+                   error=f"cannot read directory: {exc.strerror or exc}")
 
 
-def read_text(path: Path) -> str:
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def _check_regular(st: os.stat_result, size_limit: int) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise UnitError("is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _SPECIAL_KINDS if test(st.st_mode)), "not a file")
+        raise NotRegularFile(f"not a regular file ({kind}): only regular files are read")
+    if st.st_size > size_limit:
+        raise TooLarge(f"file is {_megabytes(st.st_size)}, larger than the {size_limit // 2**20} MiB lambdalint reads")
+
+
+def read_bytes(path: Path, size_limit: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes, at most ``size_limit`` of them, or a one-line ``UnitError``.
+
+    Only regular files are opened, and with O_NONBLOCK: a FIFO named ``template.yaml`` would
+    otherwise block ``open`` until some writer appeared, a device like ``/dev/zero`` would
+    never end. The type is checked before opening and again on the open descriptor (the path
+    may be replaced in between), and the read stops one byte past the limit (the file may grow).
+    """
     try:
-        size = path.stat().st_size
+        _check_regular(os.stat(path), size_limit)
+    except FileNotFoundError:
+        raise UnitError("broken symbolic link" if os.path.islink(path) else "no such file") from None
+    except OSError as exc:
+        raise UnitError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise UnitError("no such file") from None
     except OSError as exc:
         raise UnitError(f"cannot read: {exc.strerror or exc}") from None
-    if size > MAX_BYTES:
-        raise UnitError(f"file is {size / 1e6:.0f} MB, larger than the {MAX_BYTES // 2**20} MiB limit")
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise UnitError("is a directory") from None
-    except OSError as exc:
-        raise UnitError(f"cannot read: {exc.strerror or exc}") from None
-    if b"\x00" in data[:8192]:
-        raise NotATemplate("binary file")
+    with open(fd, "rb", closefd=True) as handle:
+        try:
+            _check_regular(os.fstat(fd), size_limit)
+            data = handle.read(size_limit + 1)
+        except OSError as exc:
+            raise UnitError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > size_limit:
+        raise TooLarge(f"file is larger than the {size_limit // 2**20} MiB lambdalint reads")
+    return data
+
+
+_UTF16_32_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+                  (b"\xfe\xff", "UTF-16"))
+
+
+def text_of(data: bytes) -> str:
+    """Validated UTF-8 text of a file's bytes, or ``BinaryFile`` / ``NotUtf8`` with the place."""
+    for bom, name in _UTF16_32_BOMS:
+        if data.startswith(bom):
+            raise BinaryFile(f"encoded as {name}: templates and Terraform files must be UTF-8")
+    nul = data.find(b"\x00", 0, 8192)
+    if nul != -1:
+        raise BinaryFile(f"binary file (NUL byte at offset {nul}), not text")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UnitError(f"not valid UTF-8 (byte {exc.start})") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise NotUtf8(f"not valid UTF-8: byte 0x{data[exc.start]:02x} at line {line}, column {column}") from None
+
+
+def read_text(path: Path, size_limit: int = MAX_BYTES) -> str:
+    """A regular file's text: see ``read_bytes`` and ``text_of``."""
+    return text_of(read_bytes(path, size_limit))
+
+
+# What makes a file found by walking a directory worth an error when it cannot be read: it says
+# it is a template, a plan or a snapshot. Anything else found by walking (a data file, a locked
+# git-crypt file, a FIFO, a Latin-1 README.yaml) is skipped like every other non-template, so
+# `lambdalint check .` fails only on what it was meant to lint. A file named explicitly is always
+# an error when it cannot be read: the user asked for that very file.
+_TEMPLATE_MARKS = (b"AWSTemplateFormatVersion", b"AWS::", b'"format_version"', b'"lambdalint_snapshot"')
+_GIT_CRYPT = b"\x00GITCRYPT\x00"
+
+
+def _looks_linted(data: bytes) -> bool:
+    return any(mark in data for mark in _TEMPLATE_MARKS)
+
+
+def _head(path: Path, size: int = 65536) -> bytes:
+    """The first bytes of a file too large to read whole (only to decide error or skip)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return b""
+    with open(fd, "rb", closefd=True) as handle:
+        try:
+            return handle.read(size)
+        except OSError:
+            return b""
+
+
+def _unit_text(unit: Unit) -> str:
+    """The text of a single-file unit, under the general MAX_BYTES limit (see _TEMPLATE_MARKS)."""
+    try:
+        data = read_bytes(unit.path)
+    except (NotRegularFile, TooLarge) as exc:
+        if unit.explicit or (isinstance(exc, TooLarge) and _looks_linted(_head(unit.path))):
+            raise
+        raise NotATemplate(str(exc)) from None
+    if data.startswith(_GIT_CRYPT):
+        if unit.explicit:
+            raise BinaryFile("encrypted by git-crypt (locked): `git-crypt unlock` to lint it")
+        raise NotATemplate("git-crypt encrypted")
+    try:
+        return text_of(data)
+    except BinaryFile:
+        if unit.explicit:
+            raise
+        raise NotATemplate("binary file") from None
+    except NotUtf8:
+        if unit.explicit or _looks_linted(data):
+            raise
+        raise NotATemplate("not UTF-8 text") from None
+
+
+def _declared_template_error(data: object) -> str | None:
+    """Why a document that declares itself a template (``AWSTemplateFormatVersion``, or the SAM
+    transform) has no resources CloudFormation would accept; None when it does not declare it.
+    A YAML file that does not declare itself is skipped instead: it may be anything."""
+    from lambdalint.parsers.cloudformation import SAM_TRANSFORM
+
+    if not isinstance(data, dict):
+        return None
+    transform = data.get("Transform")
+    transforms = transform if isinstance(transform, list) else [transform]
+    if "AWSTemplateFormatVersion" not in data and SAM_TRANSFORM not in transforms:
+        return None
+    if "Resources" not in data:
+        return "no Resources section: CloudFormation requires at least one resource"
+    resources = data["Resources"]
+    if resources is None or resources == {}:
+        return "Resources is empty: CloudFormation requires at least one resource"
+    if not isinstance(resources, dict):
+        kinds = ((list, "a list"), (str, "a string"), (bool, "a boolean"), (int, "a number"), (float, "a number"))
+        kind = next((name for cls, name in kinds if isinstance(resources, cls)), type(resources).__name__)
+        return f"Resources is {kind}, not a mapping of logical IDs to resources"
+    return None
 
 
 def load_model(unit: Unit, file: str, var_files: tuple[str, ...] = ()):  # -> Model
@@ -208,7 +416,7 @@ def load_model(unit: Unit, file: str, var_files: tuple[str, ...] = ()):  # -> Mo
 
     if unit.path.is_dir():
         return _load_terraform(unit, file, var_files)
-    text = read_text(unit.path)
+    text = _unit_text(unit)
     if '"format_version"' in text and ('"planned_values"' in text or '"resource_changes"' in text):
         plan = _load_plan(unit, file, text)
         if plan is not None:
@@ -217,16 +425,28 @@ def load_model(unit: Unit, file: str, var_files: tuple[str, ...] = ()):  # -> Mo
         live = _load_live(unit, file, text)
         if live is not None:
             return live
-    if "Resources" not in text:
+    declares = "AWSTemplateFormatVersion" in text or "AWS::" in text
+    if "Resources" not in text and "AWSTemplateFormatVersion" not in text:
         raise NotATemplate("no Resources section")
+    size = len(text.encode("utf-8")) if not text.isascii() else len(text)
+    if size > MAX_TEMPLATE_BYTES:
+        if not (declares or unit.explicit):
+            raise NotATemplate("large file that is not a template")
+        raise TooLarge(
+            f"template is {_megabytes(size)}: CloudFormation accepts at most 1 MB, and lambdalint reads"
+            f" templates up to {MAX_TEMPLATE_BYTES // 2**20} MiB"
+        )
     try:
         doc = decode(text)
     except DecodeError as exc:
-        if "AWS::" in text or "AWSTemplateFormatVersion" in text or unit.explicit:
+        if declares or unit.explicit:
             raise UnitError(str(exc)) from None
         raise NotATemplate(str(exc)) from None
     fmt = is_template(doc.data)
     if fmt is None:
+        reason = _declared_template_error(doc.data)
+        if reason is not None:
+            raise UnitError(reason)
         raise NotATemplate("not a CloudFormation or SAM template")
     return build(doc, file, fmt)
 
@@ -237,10 +457,33 @@ def _load_terraform(unit: Unit, file: str, var_files: tuple[str, ...]):  # -> Mo
 
     if not is_terraform_dir(unit.path):
         raise NotATemplate("no Terraform files")
+    total = _terraform_bytes(unit.path)
+    if total > MAX_TERRAFORM_BYTES:
+        raise TooLarge(
+            f"Terraform files total {_megabytes(total)}, more than the {MAX_TERRAFORM_BYTES // 2**20} MiB"
+            " lambdalint reads in one directory"
+        )
     try:
         return load_directory(unit.path, file, var_files)
     except TerraformError as exc:
         raise UnitError(str(exc)) from None
+
+
+def _terraform_bytes(directory: Path) -> int:
+    """Total size of a directory's ``.tf`` / ``.tf.json`` regular files (stat only, no read)."""
+    total = 0
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.endswith((".tf", ".tf.json")):
+                    try:
+                        if entry.is_file():
+                            total += entry.stat().st_size
+                    except OSError:
+                        continue
+    except OSError:
+        return 0
+    return total
 
 
 # Keys only live Lambda JSON has (AWS CLI output, audit snapshots); see lambdalint.parsers.live.
@@ -294,6 +537,49 @@ def _skip_cfnlint_suppressions(suppressor, model) -> None:  # (UnitSuppressor, M
         suppressor.used_metadata.update((scope, key) for key, _reason in entries if cfn(key))
 
 
+def _one_line(message: str) -> str:
+    """Errors are one line per file (reporters and CI annotations depend on it), valid Unicode."""
+    return printable(valid_text(" ".join(message.split()) if "\n" in message or "\r" in message else message))
+
+
+def _valid_finding(finding: Finding) -> Finding:
+    """A finding whose texts a UTF-8 report can hold (see ``valid_text``); most are ASCII."""
+    texts = [finding.message, finding.resource, finding.loc.file]
+    texts += [part for rel in finding.related for part in (rel.message, rel.resource, rel.loc.file if rel.loc else "")]
+    if all(text.isascii() for text in texts):
+        return finding
+    from dataclasses import replace
+
+    related = tuple(
+        replace(rel, message=valid_text(rel.message), resource=valid_text(rel.resource),
+                loc=replace(rel.loc, file=printable(rel.loc.file)) if rel.loc else None)
+        for rel in finding.related
+    )
+    return replace(finding, message=valid_text(finding.message), resource=valid_text(finding.resource),
+                   loc=replace(finding.loc, file=printable(finding.loc.file)), related=related)
+
+
+def _unit_findings(model, ruleset: RuleSet, opts: LintOptions, rules_by_id: dict, suppressor_type) -> list[Finding]:
+    """One unit's findings, suppressions applied (kept apart so a failure drops only this unit)."""
+    config = opts.config
+    suppressor = suppressor_type.for_model(model)
+    found: list[Finding] = []
+    for finding in run_rules(model, ruleset, opts.debug):
+        rule = rules_by_id.get(finding.rule_id)
+        if config is not None and rule is not None and config.ignored_for_path(finding.loc.file, rule):
+            continue
+        found.append(_valid_finding(suppressor.apply(finding)))
+    if opts.cfn_lint:  # imported only on request: cfn-lint costs over a second to import
+        from lambdalint.cfnlint_bridge import unit_findings
+
+        found.extend(_valid_finding(suppressor.apply(finding)) for finding in unit_findings(model, opts.debug))
+    if opts.report_unused:
+        if not opts.cfn_lint:  # a cfn-lint suppression is not "unused" in a run without cfn-lint
+            _skip_cfnlint_suppressions(suppressor, model)
+        found.extend(_valid_finding(finding) for finding in suppressor.unused())
+    return found
+
+
 def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug: bool = False,
          options: LintOptions | None = None) -> LintResult:
     from lambdalint.suppress import UnitSuppressor, apply_baseline, unused_baseline
@@ -312,38 +598,38 @@ def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug:
         if config is not None and config.excluded(file) and not unit.explicit:
             result.skipped += 1
             continue
+        if unit.error:
+            result.errors.append(FileError(file, _one_line(unit.error)))
+            continue
         try:
             model = load_model(unit, file, opts.var_files)
         except NotATemplate:
             result.skipped += 1
             continue
         except UnitError as exc:
-            result.errors.append(FileError(file, str(exc)))
+            result.errors.append(FileError(file, _one_line(str(exc))))
             continue
         except RecursionError:
             result.errors.append(FileError(file, "structure nested too deeply to analyse"))
+            continue
+        except MemoryError:
+            result.errors.append(FileError(file, "out of memory while reading it"))
             continue
         except Exception as exc:
             if opts.debug:
                 raise
             reason = f"internal error while reading the template: {type(exc).__name__}: {exc}"
-            result.errors.append(FileError(file, reason))
+            result.errors.append(FileError(file, _one_line(reason)))
+            continue
+        try:
+            found.extend(_unit_findings(model, ruleset, opts, rules_by_id, UnitSuppressor))
+        except Exception as exc:  # rules are guarded one by one; this is suppressions, cfn-lint
+            if opts.debug:
+                raise
+            reason = f"internal error while linting: {type(exc).__name__}: {exc}"
+            result.errors.append(FileError(file, _one_line(reason)))
             continue
         result.units += 1
-        suppressor = UnitSuppressor.for_model(model)
-        for finding in run_rules(model, ruleset, opts.debug):
-            rule = rules_by_id.get(finding.rule_id)
-            if config is not None and rule is not None and config.ignored_for_path(finding.loc.file, rule):
-                continue
-            found.append(suppressor.apply(finding))
-        if opts.cfn_lint:  # imported only on request: cfn-lint costs over a second to import
-            from lambdalint.cfnlint_bridge import unit_findings
-
-            found.extend(suppressor.apply(finding) for finding in unit_findings(model, opts.debug))
-        if opts.report_unused:
-            if not opts.cfn_lint:  # a cfn-lint suppression is not "unused" in a run without cfn-lint
-                _skip_cfnlint_suppressions(suppressor, model)
-            found.extend(suppressor.unused())
     if opts.baseline is not None:
         found, used = apply_baseline(found, opts.baseline, opts.baseline_name)
         if opts.report_unused:

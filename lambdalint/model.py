@@ -292,8 +292,14 @@ class Model:
         return out
 
     def by_id(self, resource_id: str) -> Resource | None:
-        for res in self.resources():
-            if res.id == resource_id:
+        # Each group is keyed by resource id: a dict lookup per group, not a scan of every
+        # resource (called once per trigger, the scan made 8,500 functions take 50 s).
+        for group in (
+            self.functions, self.queues, self.topics, self.buckets, self.tables,
+            self.streams, self.log_groups, self.subnets, self.roles,
+        ):
+            res = group.get(resource_id)
+            if res is not None:
                 return res
         return None
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from lambdalint.model import Prov
 from lambdalint.rule import Context, Hit, Option, Related, Rule, Severity
-from lambdalint.secrets import check_env_var
 
 RULE = Rule(
     id="LL201",
@@ -48,6 +47,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     hits: dict[tuple, Hit] = {}
     for fn in ctx.model.functions.values():
         for var in fn.environment:
+            # Imported here: a template without environment variables never needs the detectors.
+            from lambdalint.secrets import check_env_var
+
             found = check_env_var(var.name, var.kind, var.text, patterns)
             if found is None:
                 continue

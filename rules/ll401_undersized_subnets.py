@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from collections.abc import Iterator
 
@@ -53,6 +52,8 @@ def _usable(subnet: Subnet) -> int | None:
         return int(subnet.available_ips.value)
     if not subnet.cidr.present:
         return None
+    import ipaddress  # only templates with subnets get here
+
     try:
         network = ipaddress.ip_network(subnet.cidr.value, strict=False)
     except ValueError:

@@ -32,7 +32,7 @@ from lambdalint.model import (
     ValueKind,
     is_literal,
 )
-from lambdalint.parsers.decode import Document
+from lambdalint.parsers.decode import Document, gc_paused
 from lambdalint.parsers.iam import managed_policy, statements_from_document
 from lambdalint.parsers.intrinsics import NOVALUE, Resolver, Symbols
 from lambdalint.parsers.props import Props, loc_of
@@ -113,10 +113,19 @@ class TemplateBuilder:
         self.function_index: Any = None  # lambdalint.arn.ArnIndex of functions, built on first use
         self._names_index: dict[str, set[str]] | None = None  # function name -> ids, built on first use
         self.function_names: tuple[int, dict[str, Function]] | None = None  # function_for's name cache
+        # Asked for several times per resource (every edge and property default points at it).
+        self._headers: dict[str, Loc] = {}
+        self._rtypes: dict[str, str] = {
+            k: v["Type"] if isinstance(v.get("Type"), str) else "" for k, v in self.resources.items()
+        }
 
     # -- helpers ----------------------------------------------------------------------------
     def header(self, logical_id: str) -> Loc:
-        return loc_of(self.file, self.data["Resources"], logical_id, ("Resources",), Loc(self.file))
+        loc = self._headers.get(logical_id)
+        if loc is None:
+            loc = loc_of(self.file, self.data["Resources"], logical_id, ("Resources",), Loc(self.file))
+            self._headers[logical_id] = loc
+        return loc
 
     def props(self, logical_id: str) -> Props:
         res = self.resources[logical_id]
@@ -128,6 +137,9 @@ class TemplateBuilder:
         return props
 
     def rtype(self, logical_id: str) -> str:
+        known = self._rtypes.get(logical_id)
+        if known is not None:
+            return known
         value = self.resources[logical_id].get("Type")
         return value if isinstance(value, str) else ""
 
@@ -141,6 +153,12 @@ class TemplateBuilder:
         return Val(name, self.header(logical_id), Prov.DEFAULT)
 
     # -- build ------------------------------------------------------------------------------
+    def release(self) -> None:
+        """Drop the SAM hooks once the model is built: they refer back to this builder, and that
+        cycle would keep the whole decoded template alive until a full garbage collection."""
+        self.resolver.extra_refs.clear()
+        self.resolver.extra_attrs.clear()
+
     def build(self) -> Model:
         from lambdalint.parsers import sam
 
@@ -896,7 +914,12 @@ _CONNECTORS = {
 
 
 def build(doc: Document, file: str, fmt: str) -> Model:
-    return TemplateBuilder(doc, file, fmt).build()
+    with gc_paused():  # allocation-only phase: see lambdalint.parsers.decode.gc_paused
+        builder = TemplateBuilder(doc, file, fmt)
+        try:
+            return builder.build()
+        finally:
+            builder.release()
 
 
 __all__ = ["NOVALUE", "SAM_TRANSFORM", "TemplateBuilder", "build", "glob_match", "is_template"]

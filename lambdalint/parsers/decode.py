@@ -11,7 +11,11 @@ template key can never collide with location metadata.
 
 from __future__ import annotations
 
+import gc
+import operator
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +38,9 @@ class DecodeError(Exception):
     """A template that cannot be decoded; ``str()`` is a one-line reason with a position."""
 
 
+_NOTHING_INHERITED: frozenset[str] = frozenset()  # shared: one per Map would be one per mapping
+
+
 class Map(dict):
     """A mapping that remembers where it and each of its keys were written.
 
@@ -44,10 +51,10 @@ class Map(dict):
     __slots__ = ("inherited", "key_locs", "pos")
 
     def __init__(self, pos: Pos) -> None:
-        super().__init__()
+        # No dict.__init__: it only copies arguments in, and a template has one Map per mapping.
         self.pos = pos
         self.key_locs: dict[str, Pos] = {}
-        self.inherited: frozenset[str] = frozenset()
+        self.inherited: frozenset[str] = _NOTHING_INHERITED
 
 
 class Seq(list):
@@ -112,9 +119,30 @@ _YAML11_IMPLICIT = [
 _JSON_EXPONENT = ("tag:yaml.org,2002:float", r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?[eE][-+]?[0-9]+$", "-0123456789")
 
 
+_CORE = "tag:yaml.org,2002:"
+_CORE_TAGS: dict[str, Any] = {}
+
+
+def _core_tags() -> dict[str, Any]:
+    """One shared ruamel ``Tag`` per core tag (``str``, ``int``, ``map``, ...), returned by the
+    resolver for every untagged node, so the builder recognizes them by identity instead of
+    rendering each node's tag to a string."""
+    if not _CORE_TAGS:
+        from ruamel.yaml.tag import Tag
+
+        for name in ("str", "seq", "map", "bool", "int", "float", "null", "merge"):
+            _CORE_TAGS[name] = Tag(suffix=_CORE + name)
+    return _CORE_TAGS
+
+
 def _resolver(is_json: bool) -> type:
     """A ruamel resolver class with the implicit types above (plus JSON exponents for JSON)."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
     from ruamel.yaml.resolver import BaseResolver
+
+    tags = _core_tags()
+    str_tag, seq_tag, map_tag = tags["str"], tags["seq"], tags["map"]
+    by_first: dict[str, list[tuple[Any, Any]]] = {}
 
     class _CfnResolver(BaseResolver):
         def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
@@ -126,8 +154,31 @@ def _resolver(is_json: bool) -> type:
             # colon inside a flow scalar, the reason for that fallback); types come from above.
             return (1, 2)
 
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            """``BaseResolver.resolve`` for this class (no path resolvers), without building a
+            list and a new ``Tag`` per call: the composer calls it for every node."""
+            if kind is ScalarNode:
+                if implicit[0]:
+                    for tag, match in by_first.get(value[:1], ()):
+                        if match(value):
+                            return tag
+                return str_tag
+            if kind is SequenceNode:
+                return seq_tag
+            if kind is MappingNode:
+                return map_tag
+            return None
+
+        # Without path resolvers, descending and ascending keep no state; the composer still
+        # calls both for every node, so they are C builtins that ignore their arguments
+        # (a Python method here costs a tenth of the whole compose).
+        descend_resolver = staticmethod(operator.is_)
+        ascend_resolver = staticmethod(tuple)
+
     for tag, pattern, first in [*_YAML11_IMPLICIT, *([_JSON_EXPONENT] if is_json else [])]:
         _CfnResolver.add_implicit_resolver_base(tag, re.compile(pattern), list(first))
+    for first, entries in _CfnResolver.yaml_implicit_resolvers.items():
+        by_first[first] = [(tags[tag[len(_CORE):]], regexp.match) for tag, regexp in entries]
     return _CfnResolver
 
 
@@ -149,15 +200,75 @@ def c_parser_active() -> bool:
     return _yaml().Parser.__name__ == "CParser"
 
 
+# A paused phase that leaves more new container objects than this behind them hands them to the
+# oldest generation (see gc_paused); a template of a few hundred resources stays far below it.
+_PROMOTE_AFTER = 100_000
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a phase that only allocates.
+
+    Decoding, model building and the rules create hundreds of thousands of objects and no
+    garbage cycles worth collecting; every collection the allocations trigger rescans all of
+    them, which cost more than the work itself on large templates (3,000 functions: 2.6 s of
+    decode with the collector, 0.8 s without). Reference counting still frees everything; any
+    cycle left behind is collected once the collector is back on.
+
+    After a large phase, its objects would still all be in the youngest generation, and the
+    first allocation after it would rescan them, then again when they move to the middle one
+    (1.2 s for 10,000 functions). They are moved to the oldest generation instead
+    (``gc.freeze()`` + ``gc.unfreeze()``, constant time), which only a full collection scans.
+    The builder drops its own reference cycle (TemplateBuilder.release), so a unit's data is
+    freed by reference counting and does not wait for that full collection. Skipped when the
+    process froze objects of its own: unfreezing would release them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if gc.get_count()[0] > _PROMOTE_AFTER and gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
+
+
 def decode(text: str) -> Document:
     """Decode template text (YAML or JSON) into ``Map``/``Seq``/scalars."""
+    with gc_paused():
+        return _decode(text)
+
+
+def _decode(text: str) -> Document:
     stripped = text.lstrip("\ufeff \t\r\n")
     is_json = stripped.startswith(("{", "["))
     source = text.lstrip("\ufeff")
     if is_json:
         source = _json_surrogates(_json_whitespace(source))
-    if _nesting_bound(source) > _SAFE_COMPOSE_DEPTH:
+    deferred = False
+    block = _block_nesting_bound(source)
+    if _nesting_bound(source, block) > _SAFE_COMPOSE_DEPTH:
+        if _flow_nesting_bound(source) + block > _SAFE_COMPOSE_DEPTH:
+            _check_nesting(source, is_json)
+        else:
+            # Safe to compose without measuring first. Measuring still decides which error a
+            # broken document reports (a nesting error found first wins), so it runs then.
+            deferred = True
+    try:
+        doc, at_limit = _compose_and_build(text, source, is_json)
+    except Exception:
+        if deferred:
+            _check_nesting(source, is_json)
+        raise
+    if deferred and at_limit:  # an empty collection MAX_DEPTH deep is a nesting error there
         _check_nesting(source, is_json)
+    return doc
+
+
+def _compose_and_build(text: str, source: str, is_json: bool) -> tuple[Document, bool]:
+    """The document, and whether some node of it sits exactly MAX_DEPTH deep."""
     try:
         node = _yaml(is_json).compose(source)
     except RecursionError:
@@ -165,7 +276,7 @@ def decode(text: str) -> Document:
     except Exception as exc:  # ruamel raises a family of MarkedYAMLError subclasses
         node = _compose_pure(source, exc, is_json)
     if node is None:
-        return Document(None, text, is_json)
+        return Document(None, text, is_json), False
     aliased = "&" in source  # aliases need an anchor; without one nothing can expand
     if aliased:
         _check_expansion(node)
@@ -174,16 +285,59 @@ def decode(text: str) -> Document:
         data = builder.build(node, 0)
     except RecursionError:
         raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels") from None
-    return Document(data, text, is_json)
+    if not is_json and _YAML_ONLY_BREAK.search(source):
+        _remap_lines(data, source)
+    return Document(data, text, is_json), builder.at_limit
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-_JSON_STRING_OR_TAB = re.compile(r'"(?:[^"\\\n]|\\.)*"|\t')
+# YAML 1.1 (libyaml) also breaks lines at NEL, U+2028 and U+2029; editors, git and CI annotations
+# count lines by "\n" (and a lone "\r", as libyaml does). A template with one of them would have
+# every later position off by a line, so the positions are moved back onto "\n"-counted lines.
+_YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_TEXT_BREAK = re.compile("\r\n|[\r\n]")
+
+
+def _remap_lines(data: Any, source: str) -> None:
+    """Rewrite the positions of every ``Map``/``Seq`` of ``data`` from libyaml's lines to text lines."""
+    import bisect
+
+    yaml_starts = [0, *(m.end() for m in _YAML_BREAK.finditer(source))]
+    text_starts = [0, *(m.end() for m in _TEXT_BREAK.finditer(source))]
+
+    def move(pos: Pos) -> Pos:
+        line, column = pos
+        if line - 1 >= len(yaml_starts):
+            return pos
+        offset = yaml_starts[line - 1] + column - 1
+        row = bisect.bisect_right(text_starts, offset)
+        return (row, offset - text_starts[row - 1] + 1)
+
+    seen: set[int] = set()
+    stack = [data]
+    while stack:  # iterative, and each shared (aliased) container is moved once
+        node = stack.pop()
+        if not isinstance(node, (Map, Seq)) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        node.pos = move(node.pos)
+        if isinstance(node, Map):
+            node.key_locs = {key: move(pos) for key, pos in node.key_locs.items()}
+            stack.extend(node.values())
+        else:
+            node.item_locs = [move(pos) for pos in node.item_locs]
+            stack.extend(node)
+
+
+# Regular expressions are kept as text and compiled on first use (``re`` caches them): a YAML
+# template never needs the JSON ones, and compiling them all cost a millisecond of every `check`.
+_JSON_STRING = r'"(?:[^"\\\n]|\\.)*"'
+_JSON_STRING_OR_TAB = r'"(?:[^"\\\n]|\\.)*"|\t'
 # Characters JSON allows raw inside a string but libyaml does not take as they are: U+0085,
 # U+2028 and U+2029 are YAML 1.1 line breaks (every later line number would shift, and NEL is
 # folded into a space); the C1 controls, DEL, U+FFFE and U+FFFF are not YAML-printable at all.
 _JSON_RAW = "\x7f-\x9f\u2028\u2029\ufffe\uffff"
-_JSON_NEEDS_FIX = re.compile(f"[\t{_JSON_RAW}]")
+_JSON_NEEDS_FIX = f"[\t{_JSON_RAW}]"
 _JSON_ESCAPES = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), 0x2028, 0x2029, 0xFFFE, 0xFFFF]}
 
 
@@ -196,18 +350,18 @@ def _json_whitespace(source: str) -> str:
     escaped, so the value is exact and later lines keep their numbers (only later columns on
     that same line move, by five per character).
     """
-    if not _JSON_NEEDS_FIX.search(source):
+    if not re.search(_JSON_NEEDS_FIX, source):
         return source
 
     def fix(match: re.Match[str]) -> str:
         token = match.group(0)
         return " " if token == "\t" else token.translate(_JSON_ESCAPES)
 
-    return _JSON_STRING_OR_TAB.sub(fix, source)
+    return re.sub(_JSON_STRING_OR_TAB, fix, source)
 
 
-_SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
-_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_PAIR = r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+_LONE_SURROGATE = r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
 
 
 def _json_surrogates(source: str) -> str:
@@ -226,13 +380,13 @@ def _json_surrogates(source: str) -> str:
             high, low = int(m.group(1), 16), int(m.group(2), 16)
             return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
 
-        fixed = _LONE_SURROGATE.sub("\\\\ufffd", _SURROGATE_PAIR.sub(pair, literal))
+        fixed = re.sub(_LONE_SURROGATE, "\\\\ufffd", re.sub(_SURROGATE_PAIR, pair, literal))
         return fixed + " " * (len(literal) - len(fixed))
 
-    return _JSON_STRING.sub(fix_string, source)
+    return re.sub(_JSON_STRING, fix_string, source)
 
 
-def _nesting_bound(source: str) -> int:
+def _nesting_bound(source: str, block: int) -> int:
     """A cheap upper bound on how deeply ``source`` can nest, without parsing it.
 
     Every flow level opens with ``[`` or ``{``. A nested block collection starts at a greater
@@ -240,8 +394,37 @@ def _nesting_bound(source: str) -> int:
     block nesting is at most twice the longest line. The bound is loose on purpose: it only
     decides whether the exact (event-stream) measurement is worth running.
     """
+    return source.count("[") + source.count("{") + block
+
+
+def _block_nesting_bound(source: str) -> int:
+    """The block part of ``_nesting_bound``: twice the longest line, plus the document level."""
     longest = max(map(len, source.splitlines()), default=0)
-    return source.count("[") + source.count("{") + 2 * (longest + 1) + 1
+    return 2 * (longest + 1) + 1
+
+
+# A flow collection whose content holds no bracket, quote, comment, tag, anchor, alias or line
+# break: ``[ReportBatchItemFailures]``, the ``{X}`` of ``${X}``.
+_SIMPLE_SEQ = r"\[[^\[\]{}\"'#!&*\n\r]*[\]}]"
+_SIMPLE_MAP = r"\{[^\[\]{}\"'#!&*\n\r]*[\]}]"
+
+
+def _flow_nesting_bound(source: str) -> int:
+    """An upper bound on flow nesting, tighter than the bracket count of ``_nesting_bound``
+    for large templates, where that one counts every bracket of thousands of one-level lists
+    and ``${...}`` substitutions.
+
+    If the opening bracket of a simple pair (``_SIMPLE_SEQ``/``_SIMPLE_MAP``) is real, the
+    parser is in flow context there, where a plain scalar cannot hold a bracket, so the closing
+    one is real too and ends the collection: such a pair holds no other collection and adds at
+    most two levels (a flow sequence entry ``a: b`` is a single-pair mapping inside it) while it
+    is open, and at most one is open at a time. If the opening bracket is only text (in a quoted
+    scalar, a comment, a block scalar), leaving it out only removes an overcount. Every other
+    ``[`` counts twice (``[a: [b: ...`` nests a mapping per bracket) and every other ``{`` once.
+    """
+    squares = source.count("[") - len(re.findall(_SIMPLE_SEQ, source))
+    curlies = source.count("{") - len(re.findall(_SIMPLE_MAP, source))
+    return 2 * squares + curlies + 2
 
 
 def _check_nesting(source: str, is_json: bool) -> None:
@@ -310,20 +493,25 @@ def _compose_pure(source: str, c_error: Exception, is_json: bool) -> Any:
     do this. Only those files pay for the slower parser.
     """
     if "unexpected ':'" not in str(c_error):
-        raise DecodeError(_yaml_error_line(c_error)) from None
+        raise DecodeError(_yaml_error_line(c_error, source)) from None
     try:
         return _yaml(is_json, pure=True).compose(source)
     except RecursionError:
         raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels") from None
     except Exception as exc:
-        raise DecodeError(_yaml_error_line(exc)) from None
+        raise DecodeError(_yaml_error_line(exc, source)) from None
 
 
-def _yaml_error_line(exc: Exception) -> str:
-    """Squash ruamel's multi-line error into one line: problem and position."""
-    problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+def _yaml_error_line(exc: Exception, source: str = "") -> str:
+    """Squash ruamel's multi-line error into one line: problem and position (and, when the
+    position is a tab, say so: libyaml's "cannot start any token" does not)."""
+    problem = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    if mark is not None and source and "tab" not in str(problem):
+        lines = _YAML_BREAK.split(source, maxsplit=mark.line + 1)
+        if mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+            where += " (a tab: YAML indents with spaces only)"
     context = getattr(exc, "context", None)
     prefix = f"{context}: " if context else ""
     return f"invalid YAML: {prefix}{problem}{where}".replace("\n", " ")
@@ -336,6 +524,15 @@ class _Builder:
     def __init__(self, limit: int | None = MAX_EXPANDED_NODES) -> None:
         self.count = 0
         self.limit = limit if limit is not None else float("inf")
+        self.unlimited = limit is None
+        self.at_limit = False  # a node sits exactly MAX_DEPTH deep (see ``_decode``)
+        tags = _core_tags()
+        # The resolver's shared tags, compared by identity: most nodes are untagged strings,
+        # mappings and sequences, and rendering each node's tag to a string cost more than
+        # building the node.
+        self.str_tag, self.map_tag, self.seq_tag = tags["str"], tags["map"], tags["seq"]
+        self.merge_tag = tags["merge"]
+        self.typed = {id(tags[kind]): kind for kind in ("null", "bool", "int", "float")}
 
     def build(self, node: Any, depth: int) -> Any:
         self.count += 1
@@ -343,48 +540,84 @@ class _Builder:
             raise DecodeError(
                 f"document expands to more than {MAX_EXPANDED_NODES:,} nodes (YAML alias bomb?)"
             )
-        if depth > MAX_DEPTH:
-            raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels")
+        if depth >= MAX_DEPTH:
+            if depth > MAX_DEPTH:
+                raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels")
+            self.at_limit = True
+        ctag = node.ctag
+        if ctag is self.str_tag:  # the resolver gives it to scalars only
+            return node.value
+        if ctag is self.map_tag:
+            mark = node.start_mark
+            return self.mapping(node, (mark.line + 1, mark.column + 1), depth)
+        if ctag is self.seq_tag:
+            mark = node.start_mark
+            return self.sequence(node, (mark.line + 1, mark.column + 1), depth)
+        kind = self.typed.get(id(ctag))
+        if kind is not None:
+            return _typed_scalar(kind, node.value)
+        return self.tagged(node, depth)
+
+    def tagged(self, node: Any, depth: int) -> Any:
+        """A node with an explicit tag (``!Ref``, ``!!int``, ...), by its tag's text."""
         kind = node.id
         tag = node.tag or ""
         pos = (node.start_mark.line + 1, node.start_mark.column + 1)
         if kind == "scalar":
             value: Any = self.scalar(node)
         elif kind == "sequence":
-            seq = Seq(pos)
-            for item in node.value:
-                seq.append(self.build(item, depth + 1))
-                seq.item_locs.append((item.start_mark.line + 1, item.start_mark.column + 1))
-            value = seq
+            value = self.sequence(node, pos, depth)
         else:
             value = self.mapping(node, pos, depth)
         if tag.startswith("!") and not tag.startswith("!!"):
             return self.intrinsic(tag, value, node, pos)
         return value
 
+    def sequence(self, node: Any, pos: Pos, depth: int) -> Seq:
+        seq = Seq(pos)
+        append, locate, build = seq.append, seq.item_locs.append, self.build
+        # An untagged string item is taken as it is, as ``build`` would, when nothing counts nodes
+        # and it is not MAX_DEPTH deep (most leaves: this saves a call each).
+        leaf = self.str_tag if self.unlimited and depth + 1 < MAX_DEPTH else None
+        for item in node.value:
+            append(item.value if item.ctag is leaf else build(item, depth + 1))
+            mark = item.start_mark
+            locate((mark.line + 1, mark.column + 1))
+        return seq
+
     def mapping(self, node: Any, pos: Pos, depth: int) -> Map:
         result = Map(pos)
-        merged: set[str] = set()  # keys a merge (`<<`) supplied; an explicit key overrides them
+        key_locs = result.key_locs
+        merged: set[str] | None = None  # keys a merge (`<<`) supplied; an explicit key overrides them
+        str_tag, merge_tag, build = self.str_tag, self.merge_tag, self.build
+        leaf = str_tag if self.unlimited and depth + 1 < MAX_DEPTH else None  # as in ``sequence``
         for key_node, value_node in node.value:
             if key_node.id != "scalar":
                 raise DecodeError(
                     f"mapping key is not a scalar at line {key_node.start_mark.line + 1}"
                 )
             key = key_node.value
-            if key_node.tag == "tag:yaml.org,2002:merge" or (key == "<<" and key_node.style is None):
+            ctag = key_node.ctag
+            if (
+                ctag is merge_tag
+                or (ctag is not str_tag and key_node.tag == "tag:yaml.org,2002:merge")
+                or (key == "<<" and key_node.style is None)
+            ):
+                merged = merged if merged is not None else set()
                 merged.update(self.merge(result, value_node, depth))
                 continue
-            if key in merged:
+            if merged and key in merged:
                 merged.discard(key)
                 del result[key]
             elif key in result:
-                first = result.key_locs[key]
+                first = key_locs[key]
                 raise DecodeError(
                     f"duplicate key {key!r} at line {key_node.start_mark.line + 1}"
                     f" (first at line {first[0]})"
                 )
-            result[key] = self.build(value_node, depth + 1)
-            result.key_locs[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = value_node.value if value_node.ctag is leaf else build(value_node, depth + 1)
+            mark = key_node.start_mark
+            key_locs[key] = (mark.line + 1, mark.column + 1)
         return result
 
     def merge(self, target: Map, value_node: Any, depth: int) -> list[str]:
@@ -411,21 +644,7 @@ class _Builder:
         tag = node.tag or ""
         if not tag.startswith("tag:yaml.org,2002:"):
             return text
-        kind = tag[18:]
-        if kind == "null":
-            return None
-        if kind == "bool":
-            return _BOOL_VALUES.get(text.lower(), text)
-        try:
-            if kind == "int":
-                return _yaml11_int(text)
-            if kind == "float":
-                return _yaml11_float(text)
-        except (ValueError, IndexError):
-            return text
-        # Strings, and timestamps only an explicit `!!timestamp` can produce: CloudFormation
-        # has no timestamp type.
-        return text
+        return _typed_scalar(tag[18:], text)
 
     def intrinsic(self, tag: str, value: Any, node: Any, pos: Pos) -> Map:
         """Short-form tag to long form: ``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``."""
@@ -445,6 +664,31 @@ class _Builder:
 
 
 _BOOL_VALUES = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+
+
+_MAX_INT_BITS = 14_000  # about 4,200 decimal digits, within sys.get_int_max_str_digits()
+
+
+def _typed_scalar(kind: str, text: str) -> Any:
+    """The value of a scalar with core tag ``tag:yaml.org,2002:<kind>``."""
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return _BOOL_VALUES.get(text.lower(), text)
+    try:
+        if kind == "int":
+            number = _yaml11_int(text)
+            # An int Python cannot print (str() refuses past 4,300 digits; a long 0x/0b/0o
+            # literal gets there) would crash whatever rule formats it: it stays text, as a
+            # decimal that long does (int() refuses it).
+            return number if number.bit_length() <= _MAX_INT_BITS else text
+        if kind == "float":
+            return _yaml11_float(text)
+    except (ValueError, IndexError):
+        return text
+    # Strings, and timestamps only an explicit `!!timestamp` can produce: CloudFormation
+    # has no timestamp type.
+    return text
 
 
 def _yaml11_int(text: str) -> int:

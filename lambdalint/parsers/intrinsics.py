@@ -11,7 +11,6 @@ The resolver knows what ``Ref`` and ``Fn::GetAtt`` return for the resource types
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from collections.abc import Callable
@@ -97,6 +96,9 @@ class Resolver:
         self.trail: list[str] = []
         self._names: dict[str, str] = {}
         self._in_progress: set[str] = set()
+        self._types: dict[str, str] = {}  # resource_type's answers (Types never change)
+        self._region: str | None = None
+        self._account: str | None = None
         self.extra_refs: dict[str, Callable[[], Any]] = {}
         self.extra_attrs: dict[tuple[str, str], Callable[[], Any]] = {}
 
@@ -105,17 +107,22 @@ class Resolver:
         return self.symbols.get(key, description)
 
     def region(self) -> str:
-        return self.sym(("pseudo", "AWS::Region"), "${AWS::Region}")
+        # Every ARN asks for both: the symbol never changes once allocated, so it is kept.
+        if self._region is None:
+            self._region = self.sym(("pseudo", "AWS::Region"), "${AWS::Region}")
+        return self._region
 
     def account(self) -> str:
-        return self.sym(("pseudo", "AWS::AccountId"), "${AWS::AccountId}")
+        if self._account is None:
+            self._account = self.sym(("pseudo", "AWS::AccountId"), "${AWS::AccountId}")
+        return self._account
 
     # -- entry points ----------------------------------------------------------------------------
     def evaluate(self, raw: Any) -> tuple[Any, list[str]]:
         """Evaluate ``raw`` and return (value, parameters-with-defaults that were used)."""
         self.trail = []
         value = self.eval(raw)
-        return value, sorted(set(self.trail))
+        return value, sorted(set(self.trail)) if self.trail else []
 
     def eval(self, raw: Any, depth: int = 0) -> Any:
         if depth > 64:
@@ -207,9 +214,13 @@ class Resolver:
         return name
 
     def resource_type(self, logical_id: str) -> str:
+        known = self._types.get(logical_id)
+        if known is not None:
+            return known
         res = self.resources.get(logical_id)
         rtype = res.get("Type") if isinstance(res, dict) else None
-        return rtype if isinstance(rtype, str) else ""
+        known = self._types[logical_id] = rtype if isinstance(rtype, str) else ""
+        return known
 
     def arn_of(self, logical_id: str) -> str | None:
         rtype = self.resource_type(logical_id)
@@ -433,6 +444,8 @@ class Resolver:
             return self.unknown(raw, "Fn::Cidr of an unknown block")
         try:
             count, bits = int(count), int(bits)
+            import ipaddress  # Fn::Cidr only
+
             network = ipaddress.ip_network(block, strict=False)
         except (TypeError, ValueError):
             return self.unknown(raw, "Fn::Cidr with unknown sizes")

@@ -264,6 +264,16 @@ def _poll_kind(arn: str) -> str:
     return "unknown"
 
 
+def _fits(value: Any, example: Any) -> bool:
+    """A hand-edited or corrupt snapshot can hold ``{"Ref": ...}`` or ``"10"`` where AWS writes
+    a number, a number where AWS writes an ARN: rules compare and parse such values
+    (``BatchSize > 1``, ``role.startswith``), so only the kind of ``example`` is taken; the rest
+    is unknown."""
+    if isinstance(example, (int, float)) and not isinstance(example, bool):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, type(example))
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
@@ -432,6 +442,8 @@ class LiveBuilder:
 
         def val(key: str, default: Any = None) -> Val[Any]:
             if key in cfg and cfg[key] is not None:
+                if not _fits(cfg[key], "" if default is None else default):  # Runtime, Handler, Role: text
+                    return Val(None, loc_of(file, cfg, key, pointer, header), Prov.UNKNOWN, why=f"{key} malformed")
                 return Val(cfg[key], loc_of(file, cfg, key, pointer, header))
             return Val(default, header, Prov.DEFAULT)
 
@@ -814,6 +826,9 @@ class LiveBuilder:
 
         def val(key: str, default: Any) -> Val[Any]:
             if key in mapping and mapping[key] is not None:
+                if not _fits(mapping[key], 0 if default is None else default):  # numbers
+                    where = loc_of(file, mapping, key, pointer, header)
+                    return Val(None, where, Prov.UNKNOWN, why=f"{key} malformed")
                 return Val(mapping[key], loc_of(file, mapping, key, pointer, header))
             return Val(default, header, Prov.DEFAULT)
 

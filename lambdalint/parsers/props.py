@@ -7,6 +7,7 @@ resource header, where the fix goes), an unresolvable one becomes unknown, and a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lambdalint.model import Loc, Prov, Val, is_literal
@@ -43,7 +44,7 @@ class Props:
             return cls(resolver, file, None, (*pointer, key), loc)
         raw = parent[key]
         inherited = isinstance(parent, Map) and key in parent.inherited
-        if isinstance(raw, dict) and not _is_intrinsic(raw):
+        if isinstance(raw, dict) and (len(raw) != 1 or not _is_intrinsic(raw)):
             return cls(resolver, file, raw, (*pointer, key), loc, inherited)
         value = resolver.eval(raw)
         if value == NOVALUE:
@@ -73,11 +74,13 @@ class Props:
         return loc_of(self.file, self.data, key, self.pointer, self.header)
 
     def sub(self, key: str) -> Props:
-        if self.unknown:
+        if self.unknown_why:
             return Props(self.resolver, self.file, None, (*self.pointer, key), self.header,
                          self.inherited, self.unknown_why)
-        child = Props.at(self.resolver, self.file, self.data, key, self.pointer, self.header)
-        child.inherited = child.inherited or self.inherited or self.is_inherited(key)
+        data = self.data
+        child = Props.at(self.resolver, self.file, data, key, self.pointer, self.header)
+        child.inherited = (child.inherited or self.inherited
+                           or (isinstance(data, Map) and key in data.inherited))
         return child
 
     def is_inherited(self, key: str) -> bool:
@@ -87,66 +90,75 @@ class Props:
         return [k for k in self.data if isinstance(k, str)] if self.data is not None else []
 
     # -- values -----------------------------------------------------------------------------
+    def _lookup(self, key: str) -> tuple[Any, Loc, Prov, str, str]:
+        """(value, loc, prov, via, why) of ``key``, value ``_MISSING`` when there is none: the parts
+        of ``resolve``'s shell, so each typed getter builds one ``Val`` (they run for every
+        property of every resource)."""
+        if self.unknown_why:
+            return _MISSING, self.header, Prov.UNKNOWN, "", self.unknown_why
+        data = self.data
+        if data is None or key not in data:
+            return _MISSING, self.header, Prov.DEFAULT, "", ""
+        value, via = self.resolver.evaluate(data[key])
+        if value == NOVALUE:
+            return _MISSING, self.header, Prov.DEFAULT, "", ""
+        loc = loc_of(self.file, data, key, self.pointer, self.header)
+        if self.inherited or (isinstance(data, Map) and key in data.inherited):
+            return value, loc, Prov.INHERITED, "Globals", ""
+        return value, loc, Prov.EXPLICIT, ", ".join(via), ""
+
     def resolve(self, key: str) -> tuple[Any, Val[Any]]:
         """The evaluated value of ``key`` and a ``Val`` shell (value filled by typed getters)."""
-        if self.unknown:
-            return _MISSING, Val(None, self.header, Prov.UNKNOWN, why=self.unknown_why)
-        if not self.has(key):
-            return _MISSING, Val(None, self.header, Prov.DEFAULT)
-        value, via = self.resolver.evaluate(self.data[key])
-        loc = self.loc(key)
-        if value == NOVALUE:
-            return _MISSING, Val(None, self.header, Prov.DEFAULT)
-        prov = Prov.INHERITED if self.is_inherited(key) else Prov.EXPLICIT
-        return value, Val(None, loc, prov, via="Globals" if prov is Prov.INHERITED else ", ".join(via))
+        value, loc, prov, via, why = self._lookup(key)
+        return value, Val(None, loc, prov, via, why)
 
     def int(self, key: str, default: int | None = None) -> Val[int]:
-        value, shell = self.resolve(key)
+        value, loc, prov, via, why = self._lookup(key)
         if value is _MISSING:
-            return _with(shell, default if shell.known else None)
+            return Val(default if prov is not Prov.UNKNOWN else None, loc, prov, via, why)
         number = as_int(value)
         if number is None:
-            return _unknown(shell, _why(self.resolver, value))
-        return _with(shell, number)
+            return Val(None, loc, Prov.UNKNOWN, via, _why(self.resolver, value))
+        return Val(number, loc, prov, via, why)
 
     def str(self, key: str, default: str | None = None) -> Val[str]:
-        value, shell = self.resolve(key)
+        value, loc, prov, via, why = self._lookup(key)
         if value is _MISSING:
-            return _with(shell, default if shell.known else None)
+            return Val(default if prov is not Prov.UNKNOWN else None, loc, prov, via, why)
+        if isinstance(value, str):
+            return Val(value, loc, prov, via, why)
         if isinstance(value, bool):
-            return _with(shell, str(value).lower())
+            return Val(str(value).lower(), loc, prov, via, why)
         if isinstance(value, (int, float)):
-            return _with(shell, str(value))
-        if not isinstance(value, str):
-            return _unknown(shell, "not a string")
-        return _with(shell, value)
+            return Val(str(value), loc, prov, via, why)
+        return Val(None, loc, Prov.UNKNOWN, via, "not a string")
 
     def bool(self, key: str, default: bool | None = None) -> Val[bool]:
-        value, shell = self.resolve(key)
+        value, loc, prov, via, why = self._lookup(key)
         if value is _MISSING:
-            return _with(shell, default if shell.known else None)
+            return Val(default if prov is not Prov.UNKNOWN else None, loc, prov, via, why)
         if isinstance(value, bool):
-            return _with(shell, value)
+            return Val(value, loc, prov, via, why)
         if isinstance(value, str) and value.lower() in ("true", "false"):
-            return _with(shell, value.lower() == "true")
-        return _unknown(shell, _why(self.resolver, value))
+            return Val(value.lower() == "true", loc, prov, via, why)
+        return Val(None, loc, Prov.UNKNOWN, via, _why(self.resolver, value))
 
     def strlist(self, key: str) -> Val[tuple[str, ...]]:
         """A list of strings; a single string counts as a one-item list."""
-        value, shell = self.resolve(key)
+        value, loc, prov, via, why = self._lookup(key)
         if value is _MISSING:
-            return _with(shell, None)
+            return Val(None, loc, prov, via, why)
         if isinstance(value, str) and is_literal(value):
-            return _with(shell, (value,))
+            return Val((value,), loc, prov, via, why)
         if isinstance(value, list):
             items = []
             for item in value:
-                if isinstance(item, str) or isinstance(item, int) and not isinstance(item, bool):
+                if isinstance(item, str) or (isinstance(item, int) and not isinstance(item, bool)):
                     items.append(str(item))
                 else:
-                    return _unknown(shell, "list with a computed item")
-            return _with(shell, tuple(items))
-        return _unknown(shell, _why(self.resolver, value))
+                    return Val(None, loc, Prov.UNKNOWN, via, "list with a computed item")
+            return Val(tuple(items), loc, prov, via, why)
+        return Val(None, loc, Prov.UNKNOWN, via, _why(self.resolver, value))
 
     def value(self, key: str) -> tuple[Any, Val[Any]]:
         """Raw evaluated value with its shell; for structures the typed getters do not cover."""
@@ -189,15 +201,10 @@ def as_int(value: Any) -> int | None:
 
 def _why(resolver: Resolver, value: Any) -> str:
     if isinstance(value, str):
-        symbols = [c for c in value if not is_literal(c)]
-        if symbols:
-            return resolver.symbols.describe.get(symbols[0], "unresolved value")
+        symbol = _SYMBOL.search(value)  # the first unknown part (one search, not one per character)
+        if symbol is not None:
+            return resolver.symbols.describe.get(symbol.group(), "unresolved value")
     return "unresolved value"
 
 
-def _with(shell: Val[Any], value: Any) -> Val[Any]:
-    return Val(value, shell.loc, shell.prov, shell.via, shell.why)
-
-
-def _unknown(shell: Val[Any], why: str) -> Val[Any]:
-    return Val(None, shell.loc, Prov.UNKNOWN, shell.via, why)
+_SYMBOL = re.compile("[\U000f0000-\U0010fffd]")  # lambdalint.model's symbol range

@@ -274,7 +274,10 @@ def unescape(text: str) -> str:
                 width = 4 if nxt == "u" else 8
                 digits = text[i + 2:i + 2 + width]
                 try:
-                    out.append(chr(int(digits, 16)))
+                    code = int(digits, 16)
+                    # A surrogate is no character (HCL's Go strings hold U+FFFD there); a lone
+                    # one in a Python str makes every later .encode("utf-8") raise.
+                    out.append("\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code))
                     i += 2 + width
                     continue
                 except ValueError:

@@ -81,7 +81,7 @@ def is_terraform_dir(path: Path) -> bool:
                 name = entry.name
                 if (name.endswith(".tf") or name.endswith(".tf.json")) and entry.is_file():
                     return True
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in a module source path
         return False
     return False
 
@@ -92,7 +92,7 @@ def _join(display: str, rel: str) -> str:
 
 
 def _read_files(directory: Path, display: str) -> list[HclFile]:
-    from lambdalint.lint import read_text
+    from lambdalint.lint import MAX_TERRAFORM_BYTES, UnitError, read_bytes, read_text, text_of
 
     files: list[HclFile] = []
     try:
@@ -105,15 +105,16 @@ def _read_files(directory: Path, display: str) -> list[HclFile]:
         path = directory / name
         shown = _join(display, name)
         if name.endswith(".tf"):
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise TerraformError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+            try:  # a regular file (a FIFO would block), bounded, UTF-8 text as Terraform requires
+                data = read_bytes(path, MAX_TERRAFORM_BYTES)
+                text_of(data)
+            except UnitError as exc:
+                raise TerraformError(f"{shown}: {exc}") from None
             files.append(parse_hcl(data, shown, path))
         else:
             try:
-                files.append(parse_tf_json(read_text(path), shown, path))
-            except HclError as exc:
+                files.append(parse_tf_json(read_text(path, MAX_TERRAFORM_BYTES), shown, path))
+            except (HclError, UnitError) as exc:
                 raise TerraformError(f"{shown}: {exc}") from None
     return files
 
@@ -164,9 +165,12 @@ def _tfvars_files(directory: Path) -> list[Path]:
 
 def read_tfvars(path: Path, shown: str) -> dict[str, Any]:
     """Variable assignments of a ``.tfvars`` (HCL) or ``.tfvars.json`` file: name -> expression."""
-    from lambdalint.lint import read_text
+    from lambdalint.lint import UnitError, read_text
 
-    text = read_text(path)
+    try:
+        text = read_text(path)
+    except UnitError as exc:  # name the tfvars file, not just the directory
+        raise TerraformError(f"{shown}: {exc}") from None
     if path.name.endswith(".json"):
         try:
             data = json.loads(text)
@@ -208,7 +212,10 @@ def _load_children(inst: Instance, depth: int, stack: set[Path]) -> None:
         child_dir, child_display, rel = _module_dir(inst, name, source)
         if child_dir is None:
             continue
-        key = child_dir.resolve()
+        try:
+            key = child_dir.resolve()
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the source
+            continue
         if key in stack or not is_terraform_dir(child_dir):
             continue  # a call back into an enclosing module, or a source that is not here
         child = Instance(f"{inst.prefix}module.{name}.", child_dir, child_display,

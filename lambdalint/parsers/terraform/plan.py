@@ -93,7 +93,7 @@ def _instances(data: dict, file: str, variables: dict) -> Instance:
     stack = [module] if isinstance(module, dict) else []
     while stack:
         mod = stack.pop()
-        for res in mod.get("resources") or []:
+        for res in _items(mod.get("resources")):
             if not isinstance(res, dict):
                 continue
             address = res.get("address")
@@ -114,7 +114,7 @@ def _instances(data: dict, file: str, variables: dict) -> Instance:
             body = _body(values, file, (base,), unknown.get(address) or unknown.get(base),
                          config.get(_INDEX.sub("", base)), variables, header)
             table[key] = Block("resource" if table is inst.resources else "data", (rtype, name), body, header)
-        stack.extend(c for c in mod.get("child_modules") or [] if isinstance(c, dict))
+        stack.extend(c for c in _items(mod.get("child_modules")) if isinstance(c, dict))
     # Module outputs (read through ``module.x.out`` references) come from the configuration.
     config_root = data.get("configuration", {}).get("root_module") if isinstance(data.get("configuration"), dict) \
         else None
@@ -166,9 +166,14 @@ def _instance(by_module: dict[str, Instance], root: Instance, prefix: str) -> In
     return parent
 
 
+def _items(value: Any) -> list:
+    """A plan list, or nothing: ``x or []`` iterated a number written there (a crash)."""
+    return value if isinstance(value, list) else []
+
+
 def _after_unknown(data: dict) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for change in data.get("resource_changes") or []:
+    for change in _items(data.get("resource_changes")):
         if isinstance(change, dict) and isinstance(change.get("address"), str):
             detail = change.get("change")
             if isinstance(detail, dict) and isinstance(detail.get("after_unknown"), dict):
@@ -184,7 +189,7 @@ def _configuration(data: dict) -> dict[str, tuple[dict, str]]:
     stack: list[tuple[str, Any]] = [("", root)] if isinstance(root, dict) else []
     while stack:
         prefix, mod = stack.pop()
-        for res in mod.get("resources") or []:
+        for res in _items(mod.get("resources")):
             if isinstance(res, dict) and isinstance(res.get("address"), str):
                 expressions = res.get("expressions") if isinstance(res.get("expressions"), dict) else {}
                 out[prefix + res["address"]] = (expressions, str(res.get("mode", "managed")))
@@ -273,7 +278,8 @@ def _leaf_references(expr: Any) -> list[str]:
     refs = expr.get("references") if isinstance(expr, dict) else None
     if not isinstance(refs, list):
         return []
-    return [r for r in refs if isinstance(r, str) and not any(o != r and o.startswith(r + ".") for o in refs)]
+    refs = [r for r in refs if isinstance(r, str)]
+    return [r for r in refs if not any(o != r and o.startswith(r + ".") for o in refs)]
 
 
 def _var_value(variables: dict, name: str) -> Any:

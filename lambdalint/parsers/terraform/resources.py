@@ -475,14 +475,39 @@ class Builder:
         found = m.lookup(value)
         if isinstance(found, Function):
             return found
-        for fn in m.functions.values():
-            if fn.name.present and value == fn.name.value:
-                return fn
-            if fn.arn and normalize_partition(value).startswith(fn.arn + ":"):
-                return fn
-            if fn.name.present and value.startswith(fn.name.value + ":") and ":" not in value[len(fn.name.value) + 1:]:
-                return fn
-        return None
+        # The first function, in declaration order, named ``value``, whose ARN prefixes it (a
+        # qualified ARN) or named ``value`` less one ``:qualifier``: found through indexes, as
+        # a scan per edge made a plan of 3,000 functions take 14 s (quadratic).
+        names, arns, order = self._function_index()
+        hits = [names.get(value)]
+        if ":" in value:
+            hits.append(names.get(value.rpartition(":")[0]))
+            normalized = normalize_partition(value)
+            colon = normalized.find(":")
+            while colon != -1:
+                hits.append(arns.get(normalized[:colon]))
+                colon = normalized.find(":", colon + 1)
+        found_fns = [fn for fn in hits if fn is not None]
+        return min(found_fns, key=lambda fn: order[id(fn)]) if found_fns else None
+
+    def _function_index(self) -> tuple[dict[str, Function], dict[str, Function], dict[int, int]]:
+        """Functions by name and by ARN (the first of each), and their declaration order;
+        rebuilt when functions were declared since (edges are read after declarations)."""
+        functions = self.model.functions
+        cached = getattr(self, "_fn_index", None)
+        if cached is not None and cached[0] == len(functions):
+            return cached[1]
+        names: dict[str, Function] = {}
+        arns: dict[str, Function] = {}
+        order: dict[int, int] = {}
+        for index, fn in enumerate(functions.values()):
+            order[id(fn)] = index
+            if fn.name.present and isinstance(fn.name.value, str):
+                names.setdefault(fn.name.value, fn)
+            if fn.arn:
+                arns.setdefault(fn.arn, fn)
+        self._fn_index = (len(functions), (names, arns, order))
+        return names, arns, order
 
     def add_trigger(self, trig: Trigger) -> None:
         self.model.triggers.append(trig)
