@@ -19,7 +19,6 @@ this module's types. Three ideas carry the design:
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, Literal, TypeVar

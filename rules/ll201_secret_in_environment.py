@@ -55,7 +55,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                 continue
             # A variable inherited from SAM Globals is one line to fix, whatever the number of
             # functions inheriting it: report it once and list the functions.
-            key = (var.loc.file, var.loc.line, var.loc.col, var.name) if var.prov is Prov.INHERITED else (fn.id, var.name)
+            inherited = var.prov is Prov.INHERITED
+            key = (var.loc.file, var.loc.line, var.loc.col, var.name) if inherited else (fn.id, var.name)
             if key in hits:
                 reported[key].append(fn.id)
                 continue

@@ -8,7 +8,6 @@ findings point at SAM source lines and never at resources the transform would ge
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from lambdalint.arn import glob_match, normalize_partition
@@ -217,10 +216,12 @@ class TemplateBuilder:
             )
         elif rtype == "AWS::SNS::Topic":
             p = self.props(logical_id)
-            m.topics[logical_id] = Topic(logical_id, rtype, header, self.name_val(logical_id, p, "TopicName"), arn, cond)
+            name = self.name_val(logical_id, p, "TopicName")
+            m.topics[logical_id] = Topic(logical_id, rtype, header, name, arn, cond)
         elif rtype == "AWS::S3::Bucket":
             p = self.props(logical_id)
-            m.buckets[logical_id] = Bucket(logical_id, rtype, header, self.name_val(logical_id, p, "BucketName"), arn, cond)
+            name = self.name_val(logical_id, p, "BucketName")
+            m.buckets[logical_id] = Bucket(logical_id, rtype, header, name, arn, cond)
         elif rtype in TABLE_TYPES:
             p = self.props(logical_id)
             spec = p.sub("StreamSpecification")
@@ -285,10 +286,7 @@ class TemplateBuilder:
                 fn.subnets = Val(None, vpc.loc(), Prov.DEFAULT)
         else:
             fn.subnets = Val(None, header, Prov.DEFAULT)
-        if is_sam:
-            dlq = p.sub("DeadLetterQueue")
-        else:
-            dlq = p.sub("DeadLetterConfig")
+        dlq = p.sub("DeadLetterQueue" if is_sam else "DeadLetterConfig")
         if dlq.unknown:
             fn.dead_letter = Val(None, dlq.loc(), Prov.UNKNOWN, why=dlq.unknown_why)
         elif dlq.present:
@@ -367,7 +365,6 @@ class TemplateBuilder:
     # -- IAM --------------------------------------------------------------------------------
     def role_inline_policies(self, logical_id: str, p: Props) -> list[Statement]:
         out: list[Statement] = []
-        policies, shell = p.value("Policies")
         raw_list = p.raw("Policies")
         if isinstance(raw_list, list):
             for index, raw in enumerate(raw_list):
@@ -422,16 +419,14 @@ class TemplateBuilder:
                 self.resolver, self.file, p.raw("PolicyDocument"), (*p.pointer, "PolicyDocument"),
                 p.loc("PolicyDocument"), origin,
             )
-            if rtype == "AWS::IAM::RolePolicy":
-                names = p.strlist("RoleName")
-            else:
-                names = p.strlist("Roles")
+            names = p.strlist("RoleName" if rtype == "AWS::IAM::RolePolicy" else "Roles")
             for name in names.value or ():
                 role_id = self.role_names.get(name)
                 if role_id is None:
                     # A role created elsewhere, or a SAM function's generated role.
                     for fn in self.model.functions.values():
-                        if fn.role is not None and fn.role.prov is Prov.DEFAULT and name == self.generated_role_name(fn.id):
+                        generated = fn.role is not None and fn.role.prov is Prov.DEFAULT
+                        if generated and name == self.generated_role_name(fn.id):
                             fn.statements.extend(stmts)
                     continue
                 self.model.roles[role_id].statements.extend(stmts)
@@ -626,9 +621,7 @@ class TemplateBuilder:
                 (fn.arn, (i, fn)) for i, fn in enumerate(self.model.functions.values()) if fn.arn)
         found = {c for s in grants for p in (s.resources or ("*",)) for c in self.function_index.candidates(p)}
         for _, fn in sorted(found, key=lambda c: c[0]):
-            if fn.arn and allows(statements, "lambda:InvokeFunction", fn.arn):
-                fn.other_invokers.append(holder)
-            elif fn.arn and allows(statements, "lambda:InvokeFunction", fn.arn + ":live"):
+            if fn.arn and any(allows(statements, "lambda:InvokeFunction", arn) for arn in (fn.arn, fn.arn + ":live")):
                 fn.other_invokers.append(holder)
 
 
@@ -844,7 +837,8 @@ def _permission(b: TemplateBuilder, logical_id: str) -> None:
         return
     principal = p.str("Principal")
     service = ""
-    if principal.present and is_literal(principal.value) and principal.value.endswith((".amazonaws.com", ".amazon.com")):
+    service_domains = (".amazonaws.com", ".amazon.com")
+    if principal.present and is_literal(principal.value) and principal.value.endswith(service_domains):
         service = principal.value.split(".", 1)[0]
     if p.str("Action").value == "lambda:InvokeFunctionUrl":
         service = "url"  # whoever the principal is, it may only call the function URL (synchronous)

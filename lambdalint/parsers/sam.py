@@ -39,7 +39,8 @@ CONNECTOR_WRITES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "s3:DeleteObjectVersionTagging", "s3:RestoreObject"),
         ("", "/*"),
     ),
-    "AWS::SQS::Queue": (("sqs:DeleteMessage", "sqs:SendMessage", "sqs:ChangeMessageVisibility", "sqs:PurgeQueue"), ("",)),
+    "AWS::SQS::Queue": (
+        ("sqs:DeleteMessage", "sqs:SendMessage", "sqs:ChangeMessageVisibility", "sqs:PurgeQueue"), ("",)),
     "AWS::SNS::Topic": (("sns:Publish",), ("",)),
     "AWS::DynamoDB::Table": (
         ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
@@ -193,7 +194,7 @@ def sam_policies(b: TemplateBuilder, fn: Function, p: Props) -> list[Statement]:
     return out
 
 
-def _HARMLESS_NAMES() -> set[str]:  # noqa: N802 - a constant, built lazily
+def _HARMLESS_NAMES() -> set[str]:
     from lambdalint.parsers.iam import AWS_MANAGED_HARMLESS
 
     return AWS_MANAGED_HARMLESS
