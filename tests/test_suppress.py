@@ -162,3 +162,46 @@ def test_bad_baseline_is_usage_error(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "not a lambdalint baseline" in proc.stderr
     proc = run("check", ".", "--baseline", "missing.json", cwd=tmp_path)
     assert proc.returncode == 2 and "baseline file not found" in proc.stderr
+
+
+TF = """\
+resource "aws_lambda_function" "api" {{{header}
+  function_name = "api"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  role          = "arn:aws:iam::123456789012:role/api"
+  filename      = "app.zip"
+  environment {{
+    variables = {{
+      DB_PASSWORD = "correct-horse-battery"{inline}
+    }}
+  }}
+}}
+
+resource "aws_cloudwatch_log_group" "api" {{
+  name              = "/aws/lambda/api"
+  retention_in_days = 14
+}}
+"""
+
+
+def test_terraform_inline_comments(tmp_path: Path) -> None:
+    unit = tmp_path / "stack"
+    unit.mkdir()
+    (unit / "main.tf").write_text(TF.format(header="", inline=""))
+    assert [f["rule_id"] for f in lint_json(tmp_path)["findings"]] == ["LL201"]
+    (unit / "main.tf").write_text(TF.format(header="", inline='  # lambdalint: ignore=LL201 reason="test value"'))
+    data = lint_json(tmp_path)
+    assert data["findings"] == []
+    assert [(f["resource"], f["suppression"]["justification"]) for f in data["suppressed"]] == [
+        ("aws_lambda_function.api", "test value")]
+    (unit / "main.tf").write_text(TF.format(header="  # lambdalint: ignore=secret-in-environment", inline=""))
+    assert lint_json(tmp_path)["findings"] == []
+
+
+def test_terraform_baseline(tmp_path: Path) -> None:
+    unit = tmp_path / "stack"
+    unit.mkdir()
+    (unit / "main.tf").write_text(TF.format(header="", inline=""))
+    assert run("check", ".", "--write-baseline", "base.json", cwd=tmp_path).returncode == 0
+    assert run("check", ".", "--baseline", "base.json", cwd=tmp_path).returncode == 0

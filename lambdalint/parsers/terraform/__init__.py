@@ -42,7 +42,26 @@ def load_directory(path: Path, file: str, var_files: tuple[str, ...] = ()) -> An
     from lambdalint.parsers.terraform.modules import load_directory as load
     from lambdalint.parsers.terraform.resources import build
 
-    return build(load(path, file, var_files), file, "terraform")
+    model = build(load(path, file, var_files), file, "terraform")
+    _suppression_facts(model, path, file)
+    return model
+
+
+def _suppression_facts(model: Any, path: Path, file: str) -> None:
+    """Texts of the unit's .tf files and each block's header, for ``# lambdalint: ignore=`` comments
+    (on the finding's line, on the block's ``resource`` line, or alone on the line above either)."""
+    for res in model.resources():
+        model.headers.setdefault(res.id, res.loc)
+    for trig in model.triggers:
+        model.headers.setdefault(trig.owner, trig.loc)
+    prefix = file.rstrip("/") + "/"
+    for shown in {loc.file for loc in model.headers.values()}:
+        if shown in model.sources or not shown.startswith(prefix):
+            continue
+        try:
+            model.sources[shown] = (path / shown[len(prefix):]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
 
 
 def load_plan(path: Path, file: str, text: str, data: Any) -> Any:
