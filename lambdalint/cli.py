@@ -46,11 +46,13 @@ FORMATS = ["text", "json", "sarif", "github", "junit", "parsable"]
               help="Terraform variable file (like terraform -var-file); repeatable, later files win.")
 @click.option("--cfn-lint", "cfn_lint", is_flag=True,
               help="Also run cfn-lint's checks on SAM/CloudFormation units (ids cfn-lint:E3012...).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=False,
+              help="Worker processes for large inputs [default: all cores; 1: no workers]. Output is identical.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], config_path: str | None, baseline: str | None, write_baseline: str | None,
           changed_since: str | None, report_unused_suppressions: bool, var_files: tuple[str, ...],
-          debug: bool, cfn_lint: bool = False) -> None:
+          jobs: int, debug: bool, cfn_lint: bool = False) -> None:
     """Lint SAM and CloudFormation templates, Terraform directories and plan JSON (files or directories)."""
     from pathlib import Path
 
@@ -95,7 +97,9 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | N
         except BaselineError as exc:
             raise click.UsageError(str(exc)) from None
         options.baseline_name = Path(baseline).name
-    result = lint(paths, ruleset, options=options)
+    from lambdalint.lint import default_jobs
+
+    result = lint(paths, ruleset, options=options, jobs=jobs or default_jobs())
     if write_baseline:
         count = save_baseline(Path(write_baseline), result.findings)
         click.echo(f"wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}", err=True)

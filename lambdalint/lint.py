@@ -18,6 +18,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lambdalint.config import Config
 from lambdalint.engine import Finding, RuleSet, all_rules, run_rules
@@ -580,56 +581,112 @@ def _unit_findings(model, ruleset: RuleSet, opts: LintOptions, rules_by_id: dict
     return found
 
 
+# Units at or above this count are linted in worker processes (when --jobs allows more than
+# one): below it, starting workers costs more than it saves (a pre-commit run is a few files).
+PARALLEL_MIN_UNITS = 24
+
+# State a forked worker inherits instead of receiving it with every unit.
+_WORKER: dict[str, Any] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class UnitOutcome:
+    """What one unit contributed: its findings, or the one-line error, or that it was skipped."""
+
+    status: str  # "linted" | "skipped" | "error"
+    findings: tuple[Finding, ...] = ()
+    error: FileError | None = None
+
+
+def lint_unit(unit: Unit, file: str, ruleset: RuleSet, opts: LintOptions, rules_by_id: dict) -> UnitOutcome:
+    """Parse one unit and run the rules on it; every failure becomes that unit's error only."""
+    from lambdalint.suppress import UnitSuppressor
+
+    config = opts.config
+    if opts.changed is not None and not touched(unit, opts.changed):
+        return UnitOutcome("skipped")
+    if config is not None and config.excluded(file) and not unit.explicit:
+        return UnitOutcome("skipped")
+    if unit.error:
+        return UnitOutcome("error", error=FileError(file, _one_line(unit.error)))
+    try:
+        model = load_model(unit, file, opts.var_files)
+    except NotATemplate:
+        return UnitOutcome("skipped")
+    except UnitError as exc:
+        return UnitOutcome("error", error=FileError(file, _one_line(str(exc))))
+    except RecursionError:
+        return UnitOutcome("error", error=FileError(file, "structure nested too deeply to analyse"))
+    except MemoryError:
+        return UnitOutcome("error", error=FileError(file, "out of memory while reading it"))
+    except Exception as exc:
+        if opts.debug:
+            raise
+        reason = f"internal error while reading the template: {type(exc).__name__}: {exc}"
+        return UnitOutcome("error", error=FileError(file, _one_line(reason)))
+    try:
+        found = _unit_findings(model, ruleset, opts, rules_by_id, UnitSuppressor)
+    except Exception as exc:  # rules are guarded one by one; this is suppressions, cfn-lint
+        if opts.debug:
+            raise
+        reason = f"internal error while linting: {type(exc).__name__}: {exc}"
+        return UnitOutcome("error", error=FileError(file, _one_line(reason)))
+    return UnitOutcome("linted", tuple(found))
+
+
+def _worker_lint(job: tuple[Unit, str]) -> UnitOutcome:
+    unit, file = job
+    return lint_unit(unit, file, _WORKER["ruleset"], _WORKER["opts"], _WORKER["rules_by_id"])
+
+
+def default_jobs() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _outcomes(jobs_list: list[tuple[Unit, str]], ruleset: RuleSet, opts: LintOptions, rules_by_id: dict,
+              jobs: int) -> Iterator[UnitOutcome]:
+    """Outcomes in discovery order, from worker processes when the input is large enough."""
+    import multiprocessing
+
+    if jobs <= 1 or len(jobs_list) < PARALLEL_MIN_UNITS or "fork" not in multiprocessing.get_all_start_methods():
+        for unit, file in jobs_list:
+            yield lint_unit(unit, file, ruleset, opts, rules_by_id)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    _WORKER.update(ruleset=ruleset, opts=opts, rules_by_id=rules_by_id)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            chunk = max(1, len(jobs_list) // (jobs * 8))
+            yield from pool.map(_worker_lint, jobs_list, chunksize=chunk)
+    finally:
+        _WORKER.clear()
+
+
 def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug: bool = False,
-         options: LintOptions | None = None) -> LintResult:
-    from lambdalint.suppress import UnitSuppressor, apply_baseline, unused_baseline
+         options: LintOptions | None = None, jobs: int = 1) -> LintResult:
+    """Lint every unit under ``paths``. ``jobs`` > 1 lints large inputs in that many processes;
+    the output is the same, in the same order, whatever ``jobs`` is."""
+    from lambdalint.suppress import apply_baseline, unused_baseline
 
     cwd = cwd or Path.cwd()
     opts = options or LintOptions(debug=debug)
-    config = opts.config
     rules_by_id = {rule.id: rule for rule in all_rules()}
     result = LintResult()
     found: list[Finding] = []
-    for unit in discover(paths):
-        file = display_path(unit.path, cwd)
-        if opts.changed is not None and not touched(unit, opts.changed):
+    jobs_list = [(unit, display_path(unit.path, cwd)) for unit in discover(paths)]
+    for outcome in _outcomes(jobs_list, ruleset, opts, rules_by_id, jobs):
+        if outcome.status == "skipped":
             result.skipped += 1
-            continue
-        if config is not None and config.excluded(file) and not unit.explicit:
-            result.skipped += 1
-            continue
-        if unit.error:
-            result.errors.append(FileError(file, _one_line(unit.error)))
-            continue
-        try:
-            model = load_model(unit, file, opts.var_files)
-        except NotATemplate:
-            result.skipped += 1
-            continue
-        except UnitError as exc:
-            result.errors.append(FileError(file, _one_line(str(exc))))
-            continue
-        except RecursionError:
-            result.errors.append(FileError(file, "structure nested too deeply to analyse"))
-            continue
-        except MemoryError:
-            result.errors.append(FileError(file, "out of memory while reading it"))
-            continue
-        except Exception as exc:
-            if opts.debug:
-                raise
-            reason = f"internal error while reading the template: {type(exc).__name__}: {exc}"
-            result.errors.append(FileError(file, _one_line(reason)))
-            continue
-        try:
-            found.extend(_unit_findings(model, ruleset, opts, rules_by_id, UnitSuppressor))
-        except Exception as exc:  # rules are guarded one by one; this is suppressions, cfn-lint
-            if opts.debug:
-                raise
-            reason = f"internal error while linting: {type(exc).__name__}: {exc}"
-            result.errors.append(FileError(file, _one_line(reason)))
-            continue
-        result.units += 1
+        elif outcome.error is not None:
+            result.errors.append(outcome.error)
+        else:
+            result.units += 1
+            found.extend(outcome.findings)
     if opts.baseline is not None:
         found, used = apply_baseline(found, opts.baseline, opts.baseline_name)
         if opts.report_unused:

@@ -187,3 +187,17 @@ def test_changed_since_lints_only_touched_units(tmp_path: Path) -> None:
     assert {f["file"] for f in data["findings"]} == {"new/template.yaml", "old/template.yaml"}
     bad = run("check", ".", "--changed-since", "no-such-ref", cwd=tmp_path)
     assert bad.returncode == 2 and "--changed-since no-such-ref" in bad.stderr
+
+
+def test_jobs_gives_identical_output_in_the_same_order(tmp_path: Path) -> None:
+    """Large inputs lint in worker processes; the report must not depend on it."""
+    for i in range(30):
+        folder = tmp_path / f"app{i:02d}"
+        folder.mkdir()
+        (folder / "template.yaml").write_text(WARN_SAM if i % 3 else CLEAN_SAM)
+    (tmp_path / "app07" / "broken.yaml").write_text("Resources:\n  A: {Type: AWS::SQS::Queue\n")
+    serial = run("check", ".", "--format", "json", "-j", "1", cwd=tmp_path)
+    parallel = run("check", ".", "--format", "json", "-j", "2", cwd=tmp_path)
+    assert serial.returncode == parallel.returncode == 2
+    assert json.loads(serial.stdout) == json.loads(parallel.stdout)
+    assert len(json.loads(parallel.stdout)["findings"]) == 20
