@@ -377,3 +377,27 @@ def is_literal(text: str) -> bool:
 
 
 Resolved = Any
+
+
+def poll_kind(source: Any, arn: str | None) -> str:
+    """The kind of a poll mapping's source: from the resource when it is in the unit, else its ARN."""
+    if isinstance(source, Queue):
+        return "sqs"
+    if isinstance(source, Table):
+        return "dynamodb"
+    if isinstance(source, Stream):
+        return "kinesis"
+    if isinstance(arn, str):
+        if arn.startswith("arn:aws:sqs:") or ":sqs:" in arn[:20]:
+            return "sqs"
+        if ":dynamodb:" in arn and "/stream/" in arn:
+            return "dynamodb"
+        if ":kinesis:" in arn:
+            return "kinesis"
+        if ":kafka:" in arn:
+            return "kafka"
+        if ":mq:" in arn:
+            return "mq"
+        if ":rds:" in arn or ":docdb" in arn:
+            return "documentdb"
+    return "unknown"

@@ -30,6 +30,7 @@ from lambdalint.model import (
     Val,
     ValueKind,
     is_literal,
+    poll_kind,
 )
 from lambdalint.parsers.decode import Document, gc_paused
 from lambdalint.parsers.iam import managed_policy, statements_from_document
@@ -476,7 +477,7 @@ class TemplateBuilder:
         """An event source mapping (CloudFormation resource or SAM poll event)."""
         source_val = p.str(source_key)
         source = self.model.lookup(source_val.value) if source_val.present else None
-        kind = kind_hint or _poll_kind(source, source_val.value)
+        kind = kind_hint or poll_kind(source, source_val.value)
         default_batch = {"sqs": 10, "kinesis": 100, "dynamodb": 100}.get(kind)
         dest = p.sub("DestinationConfig").sub("OnFailure")
         if dest.unknown:
@@ -660,29 +661,6 @@ def _mentions_invocation_type(raw: Any) -> bool:
         elif isinstance(node, str) and "x-amz-invocation-type" in node.lower():
             return True
     return False
-
-
-def _poll_kind(source: Any, arn: str | None) -> str:
-    if isinstance(source, Queue):
-        return "sqs"
-    if isinstance(source, Table):
-        return "dynamodb"
-    if isinstance(source, Stream):
-        return "kinesis"
-    if isinstance(arn, str):
-        if arn.startswith("arn:aws:sqs:") or ":sqs:" in arn[:20]:
-            return "sqs"
-        if ":dynamodb:" in arn and "/stream/" in arn:
-            return "dynamodb"
-        if ":kinesis:" in arn:
-            return "kinesis"
-        if ":kafka:" in arn:
-            return "kafka"
-        if ":mq:" in arn:
-            return "mq"
-        if ":rds:" in arn or ":docdb" in arn:
-            return "documentdb"
-    return "unknown"
 
 
 def _referenced_ids(raw: Any, out: set[str] | None = None) -> set[str]:

@@ -36,6 +36,7 @@ from lambdalint.model import (
     Val,
     ValueKind,
     is_literal,
+    poll_kind,
 )
 from lambdalint.parsers.intrinsics import Symbols
 from lambdalint.parsers.terraform.attrs import Attrs
@@ -517,7 +518,7 @@ class Builder:
                      kind_hint: str | None = None) -> Trigger:
         source_val = p.str("event_source_arn")
         source = self.model.lookup(source_val.value) if source_val.present else None
-        kind = kind_hint or _poll_kind(source, source_val.value)
+        kind = kind_hint or poll_kind(source, source_val.value)
         default_batch = {"sqs": 10, "kinesis": 100, "dynamodb": 100}.get(kind)
         dest = p.sub("destination_config").sub("on_failure")
         if dest.unknown:
@@ -605,29 +606,6 @@ class Builder:
 
 _DECLARED = {"aws_sqs_queue", "aws_sns_topic", "aws_s3_bucket", "aws_dynamodb_table", "aws_kinesis_stream",
              "aws_cloudwatch_log_group", "aws_subnet", "aws_iam_role"}
-
-
-def _poll_kind(source: Any, arn: str | None) -> str:
-    if isinstance(source, Queue):
-        return "sqs"
-    if isinstance(source, Table):
-        return "dynamodb"
-    if isinstance(source, Stream):
-        return "kinesis"
-    if isinstance(arn, str):
-        if arn.startswith("arn:aws:sqs:") or ":sqs:" in arn[:20]:
-            return "sqs"
-        if ":dynamodb:" in arn and "/stream/" in arn:
-            return "dynamodb"
-        if ":kinesis:" in arn:
-            return "kinesis"
-        if ":kafka:" in arn:
-            return "kafka"
-        if ":mq:" in arn:
-            return "mq"
-        if ":rds:" in arn or ":docdb" in arn:
-            return "documentdb"
-    return "unknown"
 
 
 def _block_refs(blk: Block) -> set[tuple[str, str]]:
