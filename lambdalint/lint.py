@@ -8,6 +8,12 @@ is linted through that call, with its inputs, and not again on its own.
 A unit that cannot be read or parsed becomes one ``FileError`` (a one-line reason naming the
 file); the other units are still linted. Files that are not templates (a workflow YAML, a
 package.json) are skipped silently, so a pre-commit hook can pass every YAML/JSON file.
+
+Hostile input is bounded here: only regular files are opened (a FIFO would block), each kind
+of input has a size limit (MAX_TEMPLATE_BYTES and below), binary, UTF-16 and invalid UTF-8
+files are one-line errors when named (or when they look like templates), symlink loops and
+unreadable directories end the walk of that branch with an error, and whatever else goes
+wrong in one unit is that unit's error, never the run's traceback (tests/test_hostile.py).
 """
 
 from __future__ import annotations
@@ -26,24 +32,26 @@ from lambdalint.engine import Finding, RuleSet, all_rules, run_rules
 SKIP_DIRS = {".git", "node_modules", ".aws-sam", ".terraform", "cdk.out", "__pycache__", ".venv", ".tox"}
 TEMPLATE_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
 
-# Size limits. Time and memory grow with the input (measured on this project's 2-core CI box,
-# after the quadratic lookups below were removed; RSS of the whole process):
+# Size limits. Time and memory grow with the input; measured on a 2-core box (wall time of
+# `lint`, peak RSS of the process), after two lookups that made large inputs quadratic were
+# made linear (Model.by_id: 5 MB of SAM took 72 s; Terraform function_for: an 8 MB plan 26 s):
 #
-#   SAM template, realistic (a queue + function + SQS event per 580 bytes): 1 MB 1.4 s 83 MB,
-#     5 MB 8.3 s 327 MB, 20 MB 29.5 s 1.2 GB; so 50 MB would take ~75 s and ~3 GB.
-#   Worst case per byte (4 MB of `[1,1,1,...]` or `[[],[],...]`): 9-12 s and 760-890 MB.
-#   Terraform directory (10,000 functions + queues + mappings in 5 MB of .tf): 7.6 s, 622 MB;
+#   SAM template, realistic (a queue + function + SQS event per 580 bytes): 1 MB 1.6 s 77 MB,
+#     2 MB 3.2 s 135 MB, 5 MB 8.3 s 327 MB, 20 MB 29.5 s 1.2 GB: 50 MB would take ~75 s, ~3 GB.
+#   Worst case per byte, 2 MB of `[1,1,1,...]` / `[[],[],...]`: 6.5 s 403 MB / 3.8 s 487 MB.
+#   Terraform directory (8,300 functions, queues and mappings in 4 MB of .tf): 8.7 s, 526 MB;
 #     the largest of the corpus' 132 real Terraform directories is 275 KB.
-#   Plan JSON (`terraform show -json`): 1.7 MB 1.6 s 78 MB, 8.4 MB 12 s 296 MB.
+#   Plan JSON (`terraform show -json`): 1.7 MB 1.0 s 79 MB, 8.4 MB 6.3 s 286 MB, 42 MB 31 s 1.3 GB.
 #
 # CloudFormation itself accepts at most 1 MB of template body (51,200 bytes inline, 1 MB from
-# S3), and SAM templates go through CloudFormation, so nothing deployable is larger:
-# MAX_TEMPLATE_BYTES is twice that, which bounds even the worst case near 0.5 GB and 6 s.
-# Terraform has no such limit, but a directory 15x the largest real one is still linted;
-# MAX_TERRAFORM_BYTES bounds a directory's .tf/.tf.json files together. A plan legitimately
-# grows with the whole state (tens of MB for a large account), so plans, and live JSON, get
-# MAX_BYTES, also the most lambdalint reads of any file. A file over its limit is a one-line
-# "too large" error (or, found by walking a directory and not looking like a template, skipped).
+# S3), and a SAM template is such a body, so nothing deployable is larger: MAX_TEMPLATE_BYTES is
+# twice that, which bounds even the worst case near 0.5 GB and 7 s. A 50 MB template is a one-line
+# error in 0.5 s. Terraform has no such limit: MAX_TERRAFORM_BYTES (a directory's .tf/.tf.json
+# together) is 15 times the largest real directory. A plan grows with the whole state (tens of
+# MB for a large account), so plans, and live JSON, get MAX_BYTES, the most lambdalint reads of
+# any file (about 2 GB of memory at the limit: the decoder keeps a position for every node).
+# Over its limit, a file is a one-line "too large" error, or, found by walking a directory and
+# not looking like a template, skipped.
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 MAX_TERRAFORM_BYTES = 4 * 1024 * 1024
 MAX_BYTES = 64 * 1024 * 1024

@@ -84,6 +84,41 @@ def substitute(node: Any, values: dict[str, Any]) -> Any:
     return node
 
 
+# Policy template name -> (its definition, ``_substituter`` of it). Most functions of a large
+# template call the same few policy templates, each with its own argument.
+_SUBSTITUTERS: dict[str, tuple[Any, Any]] = {}
+
+
+def expand(name: str, definition: Any, values: dict[str, Any]) -> Any:
+    """``substitute(definition, values)`` for policy template ``name``, from a form compiled once
+    per template: only the path down to each ``{"Ref": Param}`` is rebuilt per call, the parts
+    without a parameter (the action lists, the ``Fn::Sub`` texts) are shared, never copied.
+    Nothing downstream mutates a definition, so sharing them is safe."""
+    entry = _SUBSTITUTERS.get(name)
+    if entry is None or entry[0] is not definition:
+        entry = _SUBSTITUTERS[name] = (definition, _substituter(definition))
+    return definition if entry[1] is None else entry[1](values)
+
+
+def _substituter(node: Any) -> Any:
+    """A function of ``values`` equal to ``substitute(node, values)``; None when ``node`` holds no
+    ``{"Ref": <name>}``, so it is its own substitution."""
+    if isinstance(node, dict):
+        if len(node) == 1 and "Ref" in node and isinstance(node["Ref"], str):
+            param = node["Ref"]
+            return lambda values: values.get(param, node)
+        children = [(key, _substituter(value)) for key, value in node.items()]
+        if all(child is None for _, child in children):
+            return None
+        return lambda values: {key: node[key] if child is None else child(values) for key, child in children}
+    if isinstance(node, list):
+        items = [_substituter(value) for value in node]
+        if all(item is None for item in items):
+            return None
+        return lambda values: [node[i] if item is None else item(values) for i, item in enumerate(items)]
+    return None
+
+
 def statements_from_document(
     resolver: Resolver, file: str, doc: Any, pointer: tuple, header: Loc, origin: str
 ) -> tuple[list[Statement], bool]:

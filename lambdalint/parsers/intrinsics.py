@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from lambdalint.model import SYMBOL_BASE, SYMBOL_LIMIT, is_literal
@@ -21,6 +22,12 @@ from lambdalint.model import SYMBOL_BASE, SYMBOL_LIMIT, is_literal
 NOVALUE = "\x00NOVALUE"  # AWS::NoValue: the property is removed
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+
+
+@lru_cache(maxsize=4096)
+def _sub_parts(text: str) -> tuple[str, ...]:
+    """``text`` split at its ``${...}`` references: text, name, text, name, ..., text."""
+    return tuple(_SUB_VAR.split(text))
 
 
 class Symbols:
@@ -350,8 +357,7 @@ class Resolver:
         if not isinstance(text, str):
             return self.unknown(raw, "malformed Fn::Sub")
 
-        def replace(match: re.Match[str]) -> str:
-            var = match.group(1)
+        def replace(var: str) -> str:
             if var.startswith("!"):
                 return "${" + var[1:] + "}"
             if var in variables:
@@ -364,7 +370,16 @@ class Resolver:
                     return self.stringify(self.getatt(head, attr), {"Fn::GetAtt": [head, attr]})
             return self.sym(("ref", var), "${" + var + "}")
 
-        return _SUB_VAR.sub(replace, text)
+        # ``_SUB_VAR.sub(replace, text)``, from the text's cached split: policy templates and
+        # generated templates repeat the same few texts thousands of times.
+        parts = _sub_parts(text)
+        if len(parts) == 1:
+            return text
+        out = [parts[0]]
+        for index in range(1, len(parts), 2):
+            out.append(replace(parts[index]))
+            out.append(parts[index + 1])
+        return "".join(out)
 
     def stringify(self, value: Any, raw: Any) -> str:
         """A value embedded in a string: numbers print, lists and unknowns become symbols."""

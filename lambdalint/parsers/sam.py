@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdalint.model import Function, Loc, Prov, Statement, Trigger, Val
 from lambdalint.parsers.decode import Map, Seq
-from lambdalint.parsers.iam import sam_policy_templates, statements_from_document, substitute
+from lambdalint.parsers.iam import expand, sam_policy_templates, statements_from_document
 from lambdalint.parsers.props import Props, loc_of
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def sam_policies(b: TemplateBuilder, fn: Function, p: Props) -> list[Statement]:
             template = templates.get(name)
             if template is not None:
                 values = args if isinstance(args, dict) else {}
-                definition = substitute(template.get("Definition"), values)
+                definition = expand(name, template.get("Definition"), values)
                 stmts, known = statements_from_document(b.resolver, b.file, definition, pointer, loc,
                                                         f"policy template {name}")
                 out.extend(_relocated(stmts, loc))

@@ -189,12 +189,12 @@ class CommunityModules:
                 fn.other_invokers.append(p.address)
 
     def _mapping(self, fn: Function, p: Attrs, key: str, item: dict, loc: Any) -> None:
-        from lambdalint.parsers.terraform.resources import _poll_kind
+        from lambdalint.model import poll_kind
 
         b = self.b
         arn = item.get("event_source_arn")
         source = b.model.lookup(arn) if isinstance(arn, str) else None
-        kind = _poll_kind(source, arn if isinstance(arn, str) else None)
+        kind = poll_kind(source, arn if isinstance(arn, str) else None)
         if "queues" in item:
             kind = "mq"
 
