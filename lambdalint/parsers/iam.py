@@ -162,6 +162,12 @@ def statement(resolver: Resolver, raw: Any, loc: Loc | None, origin: str, owner:
     value = resolver.eval(raw)
     if value == NOVALUE:
         return None
+    return statement_from(value, loc, origin, owner)
+
+
+def statement_from(value: Any, loc: Loc | None, origin: str, owner: str = "") -> Statement | None:
+    """One IAM statement from its evaluated JSON form (symbols for unknown parts); shared by every
+    input format, so a policy means the same in SAM, CloudFormation, Terraform and live input."""
     if not isinstance(value, dict):
         return None
     effect = value.get("Effect", "Allow")

@@ -59,6 +59,7 @@ from lambdalint.model import (
     Val,
 )
 from lambdalint.parsers.decode import Document, Map, Seq
+from lambdalint.parsers.iam import statement_from
 from lambdalint.parsers.props import as_int, loc_of
 
 SNAPSHOT_KEY = "lambdalint_snapshot"
@@ -641,16 +642,13 @@ class LiveBuilder:
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
-            effect = item.get("Effect")
-            if effect not in ("Allow", "Deny"):
+            if item.get("Effect") not in ("Allow", "Deny"):
                 continue
             loc = loc_of(file, raw, index, (*pointer, "Statement"), header) if isinstance(raw, list) else \
                 loc_of(file, doc, "Statement", pointer, header)
-            out.append(Statement(
-                effect=effect, actions=_strings(item.get("Action")), resources=_strings(item.get("Resource")),
-                not_actions=_strings(item.get("NotAction")), not_resources=_strings(item.get("NotResource")),
-                conditional=bool(item.get("Condition")), loc=loc, origin=origin, owner=owner,
-            ))
+            stmt = statement_from(item, loc, origin, owner)
+            if stmt is not None:
+                out.append(stmt)
         return out
 
     def invoke_grants(self) -> None:

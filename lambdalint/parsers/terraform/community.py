@@ -137,7 +137,7 @@ class CommunityModules:
             fn.environment.append(EnvVar(key, kind, text, shell.loc, Prov.EXPLICIT, shell.via))
 
     def _policies(self, fn_id: str, p: Attrs) -> tuple[list[Statement], bool]:
-        from lambdalint.parsers.terraform.resources import statement_from
+        from lambdalint.parsers.iam import statement_from
 
         out: list[Statement] = []
         known = True

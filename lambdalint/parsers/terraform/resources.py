@@ -38,6 +38,7 @@ from lambdalint.model import (
     is_literal,
     poll_kind,
 )
+from lambdalint.parsers.iam import statement_from
 from lambdalint.parsers.intrinsics import Symbols
 from lambdalint.parsers.terraform.attrs import Attrs
 from lambdalint.parsers.terraform.evaluate import DocText, Evaluator, has_symbol
@@ -632,35 +633,6 @@ def _json_doc(value: Any) -> dict | None:
         except ValueError:
             return None
     return value if isinstance(value, dict) else None
-
-
-def statement_from(raw: Any, loc: Loc | None, origin: str, owner: str) -> Statement | None:
-    """One IAM statement from its evaluated JSON form (symbols for unknown parts)."""
-    if not isinstance(raw, dict):
-        return None
-    effect = raw.get("Effect", "Allow")
-    if not isinstance(effect, str) or effect not in ("Allow", "Deny"):
-        return None
-    actions, a_known = _strings(raw.get("Action"))
-    not_actions, na_known = _strings(raw.get("NotAction"))
-    resources, r_known = _strings(raw.get("Resource"))
-    not_resources, nr_known = _strings(raw.get("NotResource"))
-    return Statement(
-        effect=effect, actions=actions, resources=resources, not_actions=not_actions,
-        not_resources=not_resources, conditional=bool(raw.get("Condition")), loc=loc, origin=origin,
-        unknown=not (a_known and na_known and r_known and nr_known), owner=owner,
-    )
-
-
-def _strings(value: Any) -> tuple[tuple[str, ...], bool]:
-    if value is None:
-        return (), True
-    if isinstance(value, str):
-        return ((value,), True) if (is_literal(value) or len(value) > 1) else ((), False)
-    if isinstance(value, list):
-        items = tuple(v for v in value if isinstance(v, str))
-        return items, len(items) == len(value)
-    return (), False
 
 
 def _object_elements(attr: Attr) -> list[tuple[str | None, Loc, Any]] | None:
