@@ -44,15 +44,16 @@ TEMPLATE_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
 #   Plan JSON (`terraform show -json`): 1.7 MB 1.0 s 79 MB, 8.4 MB 6.3 s 286 MB, 42 MB 31 s 1.3 GB.
 #
 # CloudFormation itself accepts at most 1 MB of template body (51,200 bytes inline, 1 MB from
-# S3), and a SAM template is such a body, so nothing deployable is larger: MAX_TEMPLATE_BYTES is
-# twice that, which bounds even the worst case near 0.5 GB and 7 s. A 50 MB template is a one-line
-# error in 0.5 s. Terraform has no such limit: MAX_TERRAFORM_BYTES (a directory's .tf/.tf.json
-# together) is 15 times the largest real directory. A plan grows with the whole state (tens of
-# MB for a large account), so plans, and live JSON, get MAX_BYTES, the most lambdalint reads of
-# any file (about 2 GB of memory at the limit: the decoder keeps a position for every node).
-# Over its limit, a file is a one-line "too large" error, or, found by walking a directory and
-# not looking like a template, skipped.
-MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+# S3), and a SAM template is such a body, so nothing deployable is larger. Generated stacks and
+# the scaling benchmark go further (10,000 SAM functions are 8 MB and lint in ~6-8 s, ~450 MB),
+# so MAX_TEMPLATE_BYTES is 16 MiB: twice that benchmark and still bounded (worst case per byte
+# ~50 s, ~3 GB); a 50 MB template is a one-line error in 0.5 s. Terraform has no such limit:
+# MAX_TERRAFORM_BYTES (a directory's .tf/.tf.json together) is 15 times the largest real
+# directory. A plan grows with the whole state (tens of MB for a large account), so plans, and
+# live JSON, get MAX_BYTES, the most lambdalint reads of any file (about 2 GB of memory at the
+# limit: the decoder keeps a position for every node). Over its limit, a file is a one-line
+# "too large" error, or, found by walking a directory and not looking like a template, skipped.
+MAX_TEMPLATE_BYTES = 16 * 1024 * 1024
 MAX_TERRAFORM_BYTES = 4 * 1024 * 1024
 MAX_BYTES = 64 * 1024 * 1024
 
