@@ -1060,7 +1060,8 @@ def report(args: argparse.Namespace, tools: Tools, info: dict[str, str], load: L
            profile: dict[str, list[tuple]] | None, elapsed: float) -> str:
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     out = ["# lambdalint benchmark results", "",
-           f"Written by `bench/run.py{' --quick' if args.quick else ''}{' --skip-peers' if args.skip_peers else ''}` "
+           f"Written by `bench/run.py{' --quick' if args.quick else ''}{' --skip-peers' if args.skip_peers else ''}"
+           f"{' --profile' if args.profile else ''}` "
            f"on {started:%Y-%m-%d %H:%M} UTC ({elapsed / 60:.0f} min). Ratios are lambdalint's time divided by the "
            "peer's (below 1: lambdalint is faster); only ratios mean something on another machine. Times are whole "
            "processes (interpreter start, imports, parsing, checks, JSON report to a file), measured per child with "
