@@ -6,9 +6,10 @@ Lambda stores environment variables in plaintext in the function configuration: 
 finding whether it is written into the template, passed in as a parameter, or resolved from a store;
 only a *reference* to a store entry (an ARN or a name the function reads at run time) is safe.
 
-The module is deliberately self-contained (no other lambdalint imports) and cheap to import: the
-detect-secrets plugins pull in ``requests`` (~0.1 s), so they are imported lazily, and only once a
-literal long enough to contain a credential has to be inspected.
+The module is cheap to import and needs no other lambdalint module until a literal long enough to
+hold a credential has to be inspected; then :mod:`lambdalint.provider_patterns` supplies
+detect-secrets' credential shapes without importing detect-secrets (whose plugins pull in
+``requests``, ~55 ms).
 
 Nothing returned here may contain the secret: reasons are fixed sentences and hints come from
 :func:`redact`, which keeps at most a public provider prefix (``AKIA``, ``ghp_``...) and a length.
@@ -22,7 +23,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -486,106 +487,6 @@ _CONN_STRING_SECRET = re.compile(
     re.IGNORECASE,
 )
 
-Analyzer = Callable[[str], Iterable[str]]
-
-
-@functools.cache
-def _light_detect_secrets() -> None:
-    """Load detect-secrets' plugin modules without its package ``__init__``.
-
-    ``import detect_secrets`` builds the whole scanner (filters, a gibberish model, ...): ~0.3 s
-    measured here, paid by a pre-commit hook on every commit that has a long literal. The
-    plugins this module uses need only their own submodules, so a bare package object with the
-    real ``__path__`` is registered first; if the package is already imported, it is used as is.
-    """
-    import importlib.util
-    import sys
-    import types
-
-    if "detect_secrets" in sys.modules:
-        return
-    spec = importlib.util.find_spec("detect_secrets")
-    if spec is None or not spec.submodule_search_locations:
-        return
-    package = types.ModuleType("detect_secrets")
-    package.__path__ = list(spec.submodule_search_locations)
-    package.__spec__ = spec
-    package.__package__ = "detect_secrets"
-    sys.modules["detect_secrets"] = package
-
-
-@functools.cache
-def _detect_secrets_plugins() -> tuple[tuple[str, str, bool, Analyzer], ...]:
-    """Instantiate the detect-secrets regex plugins once; ``analyze_string`` needs no settings or disk.
-
-    Each entry is (reason, needle, needs-trailing-boundary, analyzer).  The needle is a substring
-    every match contains: checking it first skips most plugins for most values, and keeps the npm
-    plugin's ``//.+/:_authToken`` regex (quadratic on long values full of ``//``) off values that
-    cannot match.  Left out on purpose: the keyword and IBM/Cloudant/SoftLayer plugins (they key off
-    the variable name, which :func:`is_secret_name` already judges), the Artifactory password
-    pattern (``AP[0-9A-F]…`` matches ordinary upper-case names), the public-IP plugin (not a secret)
-    and the entropy plugins (used below, with thresholds tuned for single values rather than
-    source lines).
-    """
-    _light_detect_secrets()
-    from detect_secrets.plugins.aws import AWSKeyDetector
-    from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-    from detect_secrets.plugins.discord import DiscordBotTokenDetector
-    from detect_secrets.plugins.github_token import GitHubTokenDetector
-    from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-    from detect_secrets.plugins.mailchimp import MailchimpDetector
-    from detect_secrets.plugins.npm import NpmDetector
-    from detect_secrets.plugins.openai import OpenAIDetector
-    from detect_secrets.plugins.private_key import PrivateKeyDetector
-    from detect_secrets.plugins.pypi_token import PypiTokenDetector
-    from detect_secrets.plugins.sendgrid import SendGridDetector
-    from detect_secrets.plugins.slack import SlackDetector
-    from detect_secrets.plugins.square_oauth import SquareOAuthDetector
-    from detect_secrets.plugins.stripe import StripeDetector
-    from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
-    from detect_secrets.plugins.twilio import TwilioKeyDetector
-
-    aws_key_id = AWSKeyDetector.denylist[0]
-    # Only the API key (SK…) pattern: a Twilio *Account* SID (AC…) is an identifier, as public as an
-    # AWS account id, and TWILIO_ACCOUNT_SID is an ordinary variable.
-    twilio_api_key = TwilioKeyDetector.denylist[1]
-    return (
-        ("an AWS access key id", "", True, aws_key_id.findall),
-        ("a private key", "", False, PrivateKeyDetector().analyze_string),
-        ("a Stripe live secret key", "k_live_", False, StripeDetector().analyze_string),
-        ("a GitHub token", "gh", False, GitHubTokenDetector().analyze_string),
-        ("a Slack token or webhook URL", "", False, SlackDetector().analyze_string),
-        ("a GitLab token", "", False, GitLabTokenDetector().analyze_string),
-        ("an OpenAI API key", "T3BlbkFJ", False, OpenAIDetector().analyze_string),
-        ("a SendGrid API key", "SG.", False, SendGridDetector().analyze_string),
-        ("a Twilio API key", "SK", True, twilio_api_key.findall),
-        ("an npm token", "_authToken", False, NpmDetector().analyze_string),
-        ("an Azure storage account key", "AccountKey=", False, AzureStorageKeyDetector().analyze_string),
-        ("a Discord bot token", ".", True, DiscordBotTokenDetector().analyze_string),
-        ("a Mailchimp API key", "-us", True, MailchimpDetector().analyze_string),
-        ("a PyPI upload token", "pypi-", False, PypiTokenDetector().analyze_string),
-        ("a Telegram bot token", ":", True, TelegramBotTokenDetector().analyze_string),
-        ("a Square OAuth secret", "sq0csp-", False, SquareOAuthDetector().analyze_string),
-    )
-
-
-@functools.cache
-def _aws_secret_key_analyzer() -> Analyzer:
-    """detect-secrets' AWS secret-key regex wants ``aws…key = "<40 chars>"`` on one line."""
-    _light_detect_secrets()
-    from detect_secrets.plugins.aws import AWSKeyDetector
-
-    return AWSKeyDetector.denylist[1].findall
-
-
-@functools.cache
-def _shannon_entropy() -> Callable[[str], float]:
-    _light_detect_secrets()
-    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
-
-    return Base64HighEntropyString().calculate_shannon_entropy
-
-
 def _bounded(value: str, match: str, trailing: bool) -> bool:
     """Reject matches glued inside a longer alphanumeric run (``XAKIA…`` inside a generated name)."""
     start = value.find(match)
@@ -600,11 +501,10 @@ def _bounded(value: str, match: str, trailing: bool) -> bool:
 def _jwt_is_real(value: str) -> bool:
     """detect-secrets' JWT regex ends lazily (it never captures the signature) and accepts two segments,
     so candidates are cut here, then checked with its validator plus an ``alg`` header."""
-    _light_detect_secrets()
-    from detect_secrets.plugins.jwt import JwtTokenDetector
+    from lambdalint import provider_patterns
 
     for candidate in re.findall(r"eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*", value):
-        if not JwtTokenDetector.is_formally_valid(candidate):
+        if not provider_patterns.jwt_is_formally_valid(candidate):
             continue
         header = candidate.split(".", 1)[0]
         try:
@@ -671,22 +571,24 @@ def _provider_reason(name: str, value: str) -> str | None:
         secret = conn.group(1).strip()
         if secret and not _is_interpolated(secret) and not _is_placeholder(secret):
             return "value is a connection string with an embedded key or password"
-    # detect-secrets costs ~0.1 s to import: only values long enough to hold one of its
-    # credentials (the shortest, an AWS key id, has 20 characters) pay for it.
+    # The shortest provider credential, an AWS key id, has 20 characters; compiling the provider
+    # patterns costs ~4 ms, which a run without long literals does not pay.
     if len(value) < 16:
         return None
-    for reason, needle, trailing, analyze in _detect_secrets_plugins():
-        if needle not in value:
+    from lambdalint.provider_patterns import AWS_SECRET_ACCESS_KEY, PROVIDERS
+
+    for provider in PROVIDERS:
+        if provider.needle not in value:
             continue
-        for found in analyze(value):
-            if isinstance(found, str) and found and _bounded(value, found, trailing):
-                return f"value is {reason}"
+        for found in provider.matches(value):
+            if found and _bounded(value, found, provider.trailing):
+                return f"value is {provider.reason}"
     for reason, pattern in _extra_providers():
         if pattern.search(value):
             return f"value is {reason}"
     if "eyJ" in value and _jwt_is_real(value):
         return "value is a JSON Web Token"
-    if len(value) >= 40 and any(_aws_secret_key_analyzer()(f'{name} = "{value}"')):
+    if len(value) >= 40 and AWS_SECRET_ACCESS_KEY.search(f'{name} = "{value}"'):
         return "value is an AWS secret access key"
     return None
 
@@ -770,7 +672,9 @@ def _high_entropy_reason(value: str) -> str | None:
             return None
     elif _word_run_mean(v) >= _RUN_MEAN_LIMIT:
         return None
-    if _shannon_entropy()(v) < _entropy_limit(len(v)):
+    from lambdalint.provider_patterns import base64_shannon_entropy
+
+    if base64_shannon_entropy(v) < _entropy_limit(len(v)):
         return None
     return "value is a long high-entropy string that looks like key material"
 

@@ -728,12 +728,27 @@ def test_long_adversarial_values_stay_fast(value: str) -> None:
     assert time.perf_counter() - start < 2.0
 
 
-def test_short_literals_and_references_do_not_load_detect_secrets() -> None:
+def test_short_literals_and_references_do_not_compile_provider_patterns() -> None:
     out = _run(
         "import sys\n"
         "from lambdalint.secrets import check_env_var as c\n"
         "c('LOG_LEVEL', 'literal', 'INFO'); c('DB_PASSWORD', 'parameter', None)\n"
         "c('DB_PASSWORD', 'literal', 'hunter2'); c('Q', 'resource-reference', None)\n"
-        "print('detect_secrets' in sys.modules)"
+        "print('lambdalint.provider_patterns' in sys.modules)"
     )
     assert out == "False"
+
+
+def test_long_literals_never_load_detect_secrets_or_requests() -> None:
+    """The provider shapes are copied (lambdalint.provider_patterns): a pre-commit hook on a template with
+    a credential, a JWT or a random token must not pay for detect-secrets' ``requests`` import."""
+    out = _run(
+        "import sys\n"
+        "from lambdalint.secrets import check_env_var as c\n"
+        "hits = [c('STRIPE', 'literal', 'sk_live_' + 'a1B2c3D4' * 3),\n"
+        "        c('TOKEN', 'literal', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl'),\n"
+        "        c('VALUE', 'literal', 'q8Zr3Kp0Xw7Lm2Nv5Bt9Yc4Hd6Fg1Js'),\n"
+        "        c('aws_secret_key', 'literal', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKQ')]\n"
+        "print(sum(h is not None for h in hits), 'detect_secrets' in sys.modules, 'requests' in sys.modules)"
+    )
+    assert out == "4 False False"
