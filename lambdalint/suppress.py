@@ -68,10 +68,15 @@ def _matches(rule_id: str, rule_name: str, key: str) -> bool:
     return key in (rule_id, rule_name) or (upper.startswith(("LL", "CFN-LINT:")) and rule_id.upper().startswith(upper))
 
 
+_LINE_END = re.compile(r"\r\n|[\r\n]")
+
+
 def directives(file: str, text: str) -> list[Directive]:
     if "lambdalint:" not in text:
         return []
-    lines = text.splitlines()
+    # Only CR/LF end a line, as in every finding's position: str.splitlines() would also split at
+    # U+2028, NEL, form feeds..., which a YAML string or a Terraform comment may hold.
+    lines = _LINE_END.split(text)
     out: list[Directive] = []
     for index, line in enumerate(lines):
         match = DIRECTIVE.search(line)

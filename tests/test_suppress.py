@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 SAM = """\
@@ -94,6 +96,18 @@ def test_yaml_comment_on_the_resource_header_covers_the_resource(tmp_path: Path)
     proc = run("check", ".", cwd=tmp_path)
     assert proc.returncode == 0
     assert "2 suppressed" in proc.stdout
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85"])
+def test_line_separators_inside_yaml_strings_do_not_shift_suppressions(tmp_path: Path, odd: str) -> None:
+    """Positions count only CR/LF line ends; str.splitlines() also splits at U+2028, NEL, form feed...
+    A suppression counted that way would land a line off and silence the wrong finding."""
+    text = SAM.format(inline='  # lambdalint: ignore=LL201 reason="rotated test key"')
+    text = text.replace("Resources:", f'Description: "one{odd}two"\nResources:', 1)
+    (tmp_path / "template.yaml").write_text(text, encoding="utf-8")
+    data = lint_json(tmp_path)
+    assert [(f["rule_id"], f["line"]) for f in data["findings"]] == [("LL201", 12)]
+    assert [(f["rule_id"], f["line"]) for f in data["suppressed"]] == [("LL201", 11)]
 
 
 def test_comment_for_another_rule_does_not_suppress(tmp_path: Path) -> None:
@@ -197,6 +211,17 @@ def test_terraform_inline_comments(tmp_path: Path) -> None:
         ("aws_lambda_function.api", "test value")]
     (unit / "main.tf").write_text(TF.format(header="  # lambdalint: ignore=secret-in-environment", inline=""))
     assert lint_json(tmp_path)["findings"] == []
+
+
+@pytest.mark.parametrize("odd", ["\x0c", "\x0b", "\x1c", "\u2028"])
+def test_terraform_suppression_after_odd_line_separators(tmp_path: Path, odd: str) -> None:
+    unit = tmp_path / "stack"
+    unit.mkdir()
+    text = TF.format(header="", inline='  # lambdalint: ignore=LL201 reason="test value"')
+    (unit / "main.tf").write_text(f"# page one{odd}page two\n" + text, encoding="utf-8")
+    data = lint_json(tmp_path)
+    assert data["findings"] == []
+    assert [f["rule_id"] for f in data["suppressed"]] == ["LL201"]
 
 
 def test_terraform_baseline(tmp_path: Path) -> None:
