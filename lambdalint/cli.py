@@ -100,6 +100,8 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | N
     from lambdalint.lint import default_jobs
 
     result = lint(paths, ruleset, options=options, jobs=jobs or default_jobs())
+    for note in result.notes:
+        click.echo(f"lambdalint: note: {note}", err=True)
     if write_baseline:
         count = save_baseline(Path(write_baseline), result.findings)
         click.echo(f"wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}", err=True)

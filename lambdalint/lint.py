@@ -71,6 +71,7 @@ class LintResult:
     units: int = 0
     skipped: int = 0
     suppressed: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the run itself, for stderr
 
 
 @dataclass
@@ -656,24 +657,37 @@ def default_jobs() -> int:
 
 
 def _outcomes(jobs_list: list[tuple[Unit, str]], ruleset: RuleSet, opts: LintOptions, rules_by_id: dict,
-              jobs: int) -> Iterator[UnitOutcome]:
-    """Outcomes in discovery order, from worker processes when the input is large enough."""
-    import multiprocessing
+              jobs: int, notes: list[str]) -> Iterator[UnitOutcome]:
+    """Outcomes in discovery order, from worker processes when the input is large enough.
 
-    if jobs <= 1 or len(jobs_list) < PARALLEL_MIN_UNITS or "fork" not in multiprocessing.get_all_start_methods():
-        for unit, file in jobs_list:
-            yield lint_unit(unit, file, ruleset, opts, rules_by_id)
-        return
-    from concurrent.futures import ProcessPoolExecutor
+    A worker that dies (the OOM killer, a crash in a C extension) breaks the whole pool; the units
+    not yet reported are then linted here, one by one, so the run still completes with every unit,
+    and a note says why it got slower.
+    """
+    done = 0
+    if jobs > 1 and len(jobs_list) >= PARALLEL_MIN_UNITS:
+        import multiprocessing  # ~6 ms: not for a pre-commit run of a few files
 
-    _WORKER.update(ruleset=ruleset, opts=opts, rules_by_id=rules_by_id)
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            chunk = max(1, len(jobs_list) // (jobs * 8))
-            yield from pool.map(_worker_lint, jobs_list, chunksize=chunk)
-    finally:
-        _WORKER.clear()
+        if "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures.process import BrokenProcessPool
+
+            _WORKER.update(ruleset=ruleset, opts=opts, rules_by_id=rules_by_id)
+            try:
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                    chunk = max(1, len(jobs_list) // (jobs * 8))
+                    for outcome in pool.map(_worker_lint, jobs_list, chunksize=chunk):
+                        yield outcome
+                        done += 1
+                return
+            except BrokenProcessPool:
+                notes.append(f"a worker process died; linting the remaining {len(jobs_list) - done} "
+                             "units in the main process")
+            finally:
+                _WORKER.clear()
+    for unit, file in jobs_list[done:]:
+        yield lint_unit(unit, file, ruleset, opts, rules_by_id)
 
 
 def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug: bool = False,
@@ -688,7 +702,7 @@ def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug:
     result = LintResult()
     found: list[Finding] = []
     jobs_list = [(unit, display_path(unit.path, cwd)) for unit in discover(paths)]
-    for outcome in _outcomes(jobs_list, ruleset, opts, rules_by_id, jobs):
+    for outcome in _outcomes(jobs_list, ruleset, opts, rules_by_id, jobs, result.notes):
         if outcome.status == "skipped":
             result.skipped += 1
         elif outcome.error is not None:

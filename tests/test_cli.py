@@ -201,3 +201,32 @@ def test_jobs_gives_identical_output_in_the_same_order(tmp_path: Path) -> None:
     assert serial.returncode == parallel.returncode == 2
     assert json.loads(serial.stdout) == json.loads(parallel.stdout)
     assert len(json.loads(parallel.stdout)["findings"]) == 20
+
+
+def test_a_dying_worker_falls_back_to_linting_in_the_main_process(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed mid-run (OOM killer, a crash in C code) breaks the pool: the run must still
+    report every unit, identically, and say why it slowed down."""
+    from lambdalint import lint as lint_module
+    from lambdalint.engine import RuleSet, all_rules
+
+    for i in range(30):
+        folder = tmp_path / f"app{i:02d}"
+        folder.mkdir()
+        (folder / "template.yaml").write_text(WARN_SAM if i % 3 else CLEAN_SAM)
+    parent = os.getpid()
+    real_lint_unit = lint_module.lint_unit
+
+    def dies_in_a_worker(unit, file, *args):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent and file.endswith("app11/template.yaml"):
+            os._exit(13)  # like SIGKILL from the OOM killer: no exception, no cleanup
+        return real_lint_unit(unit, file, *args)
+
+    monkeypatch.setattr(lint_module, "lint_unit", dies_in_a_worker)
+    ruleset = RuleSet(list(all_rules()))
+    serial = lint_module.lint([str(tmp_path)], ruleset, cwd=tmp_path, jobs=1)
+    parallel = lint_module.lint([str(tmp_path)], ruleset, cwd=tmp_path, jobs=2)
+    assert serial.notes == [] and len(parallel.notes) == 1
+    assert "worker process died" in parallel.notes[0]
+    assert parallel.units == serial.units == 30
+    assert parallel.findings == serial.findings and len(serial.findings) == 20
