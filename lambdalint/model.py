@@ -379,6 +379,10 @@ def is_literal(text: str) -> bool:
 Resolved = Any
 
 
+_POLL_SERVICES = {"sqs": "sqs", "kinesis": "kinesis", "kafka": "kafka", "mq": "mq", "rds": "documentdb",
+                  "docdb": "documentdb", "docdb-elastic": "documentdb"}
+
+
 def poll_kind(source: Any, arn: str | None) -> str:
     """The kind of a poll mapping's source: from the resource when it is in the unit, else its ARN."""
     if isinstance(source, Queue):
@@ -388,16 +392,9 @@ def poll_kind(source: Any, arn: str | None) -> str:
     if isinstance(source, Stream):
         return "kinesis"
     if isinstance(arn, str):
-        if arn.startswith("arn:aws:sqs:") or ":sqs:" in arn[:20]:
-            return "sqs"
-        if ":dynamodb:" in arn and "/stream/" in arn:
-            return "dynamodb"
-        if ":kinesis:" in arn:
-            return "kinesis"
-        if ":kafka:" in arn:
-            return "kafka"
-        if ":mq:" in arn:
-            return "mq"
-        if ":rds:" in arn or ":docdb" in arn:
-            return "documentdb"
+        parts = arn.split(":", 3)  # arn:partition:service:rest; the partition may be a symbol
+        service = parts[2] if len(parts) == 4 else ""
+        if service == "dynamodb":
+            return "dynamodb" if "/stream/" in arn else "unknown"
+        return _POLL_SERVICES.get(service, "unknown")
     return "unknown"

@@ -57,6 +57,7 @@ from lambdalint.model import (
     Topic,
     Trigger,
     Val,
+    poll_kind,
 )
 from lambdalint.parsers.decode import Document, Map, Seq
 from lambdalint.parsers.iam import statement_from
@@ -246,23 +247,6 @@ def base_function_arn(arn: str) -> str:
 def _arn_parts(arn: str) -> list[str]:
     parts = arn.split(":", 5)
     return parts if len(parts) == 6 else ["", "", "", "", "", ""]
-
-
-def _poll_kind(arn: str) -> str:
-    service = _arn_parts(arn)[2]
-    if service == "sqs":
-        return "sqs"
-    if service == "dynamodb" and "/stream/" in arn:
-        return "dynamodb"
-    if service == "kinesis":
-        return "kinesis"
-    if service == "kafka":
-        return "kafka"
-    if service == "mq":
-        return "mq"
-    if service in ("rds", "docdb", "docdb-elastic"):
-        return "documentdb"
-    return "unknown"
 
 
 def _fits(value: Any, example: Any) -> bool:
@@ -814,7 +798,7 @@ class LiveBuilder:
         if not isinstance(uuid, str):
             return
         source_arn = mapping.get("EventSourceArn")
-        kind = _poll_kind(source_arn) if isinstance(source_arn, str) else (
+        kind = poll_kind(None, source_arn) if isinstance(source_arn, str) else (
             "kafka" if "SelfManagedEventSource" in mapping else "unknown")
         if kind == "unknown" and isinstance(mapping.get("Queues"), list):
             kind = "mq"
