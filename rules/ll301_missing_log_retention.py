@@ -90,10 +90,12 @@ def _maybe_declared(fn: Function, candidates: list[LogGroup], fresh: frozenset[s
 
 
 def _vocabulary(fmt: str) -> tuple[str, str]:
-    """The retention property and the unit's name as the user wrote them, per input format."""
+    """The retention setting as the user's input spells it, and where an undeclared group is missing."""
     if fmt in ("terraform", "plan"):
-        return "retention_in_days", "configuration"
-    return "RetentionInDays", "template"
+        return "retention_in_days", "which the configuration does not declare"
+    if fmt == "live":
+        return "retention", "which does not exist in the account yet"
+    return "RetentionInDays", "which the template does not declare"
 
 
 def _writers(names: list[str]) -> str:
@@ -109,7 +111,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         return
     fresh = _fresh_symbols(model)
     candidates = _partly_unknown(model, fresh)
-    retention, unit = _vocabulary(model.fmt)
+    retention, missing = _vocabulary(model.fmt)
     by_group: dict[str, list[str]] = {}
     for fn in model.functions.values():
         name = fn.log_group_name
@@ -123,8 +125,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                 continue  # a declared group with a partly unknown name may be this one
             yield Hit(
                 fn.loc, fn.id,
-                f"{fn.id} logs to its default log group {model.show(name.value)}, which the {unit} does not "
-                f"declare: Lambda creates it on first invocation with no retention, so the logs are kept, "
+                f"{fn.id} logs to its default log group {model.show(name.value)}, {missing}: "
+                f"Lambda creates it on first invocation with no retention, so the logs are kept, "
                 f"and billed, forever",
             )
             continue

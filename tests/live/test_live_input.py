@@ -149,6 +149,7 @@ def test_snapshot_log_groups_unlisted_or_missing(tmp_path: Path) -> None:
     scope = region({"fn": fn_entry("fn")}, log_groups={})
     got = findings(write(tmp_path, snapshot({"us-east-1": scope})))
     assert [(f.rule_id, f.resource) for f in got] == [("LL301", "fn")]  # the group does not exist yet
+    assert "which does not exist in the account yet" in got[0].message and "template" not in got[0].message
     scope["log_groups"] = {"Error": {"Code": "AccessDenied", "Kind": "denied", "Action": "logs:DescribeLogGroups"}}
     assert findings(write(tmp_path, snapshot({"us-east-1": scope}))) == []
 
