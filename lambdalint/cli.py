@@ -7,6 +7,7 @@ a file that could not be read or parsed (the other files are still linted).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -22,20 +23,31 @@ def cli() -> None:
 FORMATS = ["text", "json", "sarif", "github", "junit", "parsable"]
 
 
+def report_options(command: Callable[..., None]) -> Callable[..., None]:
+    """What to report and how, the same for `check` and `audit`: one CI recipe fits both."""
+    options = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="Output format."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+                     help="Write the report to FILE instead of stdout."),
+        click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+                     help="Lowest severity that makes the exit code 1 [default: warning, or the config's fail-on]."),
+        click.option("--select", multiple=True, help="Only run these rules (id, name, id prefix or tag); repeatable."),
+        click.option("--ignore", multiple=True, help="Skip these rules (id, name, id prefix or tag); repeatable."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
+                     help="Configuration file [default: .lambdalint.toml/.lambdalint.yaml/pyproject.toml found "
+                          "upward from the working directory]."),
+        click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+                     help="Suppress the findings recorded in this baseline file."),
+    ]
+    for option in reversed(options):  # decorators apply bottom-up; keep --help in this order
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
-              help="Lowest severity that makes the exit code 1 [default: warning, or the config's fail-on].")
-@click.option("--select", multiple=True, help="Only run these rules (id, name, id prefix or tag); repeatable.")
-@click.option("--ignore", multiple=True, help="Skip these rules (id, name, id prefix or tag); repeatable.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Configuration file [default: .lambdalint.toml/.lambdalint.yaml/pyproject.toml found upward].")
-@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
-              help="Suppress the findings recorded in this baseline file.")
+@report_options
 @click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Record the current findings' fingerprints in FILE and exit 0.")
 @click.option("--changed-since", metavar="REF", default=None,
@@ -187,18 +199,7 @@ def cfn_lint_plugin_path() -> None:
 @click.option("--save", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write everything fetched to FILE (a snapshot; `lambdalint check FILE` re-lints it offline). "
                    "It holds environment variable values: it is written readable by you only.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
-              help="Lowest severity that makes the exit code 1 [default: warning, or the config's fail-on].")
-@click.option("--select", multiple=True, help="Only run these rules (id, name, id prefix or tag); repeatable.")
-@click.option("--ignore", multiple=True, help="Skip these rules (id, name, id prefix or tag); repeatable.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Configuration file [default: found upward from the working directory].")
-@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
-              help="Suppress the findings recorded in this baseline file.")
+@report_options
 @click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Record the current findings' fingerprints in FILE.")
 @click.option("--max-workers", "workers", type=click.IntRange(1, 64), default=16, show_default=True,
