@@ -119,6 +119,17 @@ class Queue(Resource):
     redrive_target: Val[str] = None  # type: ignore[assignment]  # DLQ ARN, None when absent
     fifo: bool = False
     url: str | None = None
+    # A queue the template does not declare but SAM creates (an SNS event with SqsSubscription:
+    # true): the resource whose event creates it, which is where findings and their fix go, and
+    # what creates it, for messages. None for a declared queue.
+    created_by: str | None = None
+    created_via: str = ""
+
+    def label(self) -> str:
+        """The queue as messages name it: a generated logical id alone would not tell the user where it comes from."""
+        if self.created_by is None:
+            return self.id
+        return f"the queue SAM creates for {self.created_via} ({self.id})"
 
 
 @dataclass(eq=False)
@@ -236,10 +247,20 @@ class Trigger:
     response_types: Val[tuple[str, ...]] | None = None
     on_failure: Val[str] | None = None
     bisect: Val[bool] | None = None
+    # SNS with SqsSubscription: the queue (Queue.id) SNS delivers into and the function polls
+    # through a mapping SAM generates; ``source`` stays the topic, which the messages come from.
+    queue: str | None = None
     # s3 notifications
     s3_events: tuple[str, ...] = ()
     prefix: Val[str] | None = None
     suffix: Val[str] | None = None
+
+    def polled_queue(self) -> str | None:
+        """The id of the queue in this unit the function polls through this trigger, if any: the
+        source of an SQS mapping, or the queue an SNS SqsSubscription delivers into."""
+        if self.mode != "poll":
+            return None
+        return self.source if self.kind == "sqs" else self.queue
 
 
 @dataclass

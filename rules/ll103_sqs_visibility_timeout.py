@@ -26,7 +26,9 @@ RULE = Rule(
     ),
     fix=(
         "Set the queue's VisibilityTimeout (visibility_timeout_seconds in Terraform) to at least "
-        "{multiplier} x the function Timeout + the batching window, or lower the function Timeout."
+        "{multiplier} x the function Timeout + the batching window, or lower the function Timeout. "
+        "The queue SAM creates for an SNS event's SqsSubscription: true keeps the 30 s default: declare the "
+        "queue yourself and pass its QueueArn and QueueUrl in SqsSubscription."
     ),
     references=(
         "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-queueconfig",
@@ -50,16 +52,17 @@ def _needs(ctx: Context, multiplier: int) -> dict[str, list[_Need]]:
     """Known requirements per queue; a mapping with an unknown timeout or window asks nothing."""
     out: dict[str, list[_Need]] = {}
     for trig in ctx.model.triggers:
-        if trig.mode != "poll" or trig.kind != "sqs" or trig.source is None or trig.function is None:
+        queue_id = trig.polled_queue()  # an SQS mapping's source, or an SNS SqsSubscription's queue
+        if queue_id is None or trig.function is None:
             continue
         fn = ctx.model.functions.get(trig.function)
-        if trig.source not in ctx.model.queues or fn is None:
+        if queue_id not in ctx.model.queues or fn is None:
             continue
         timeout, window = fn.timeout, trig.batching_window
         if not (timeout is not None and timeout.present and window is not None and window.present):
             continue
         need = _Need(trig, fn, timeout, window, multiplier * timeout.value + (window.value or 0))
-        out.setdefault(trig.source, []).append(need)
+        out.setdefault(queue_id, []).append(need)
     return out
 
 
@@ -80,7 +83,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         window = worst.window
         window_note = f" + batching window {window.value}s{window.describe()}" if window.value else ""
         message = (
-            f"VisibilityTimeout {vis.value}s{vis.describe()} of {queue.id} is below {multiplier} x Timeout "
+            f"VisibilityTimeout {vis.value}s{vis.describe()} of {queue.label()} is below {multiplier} x Timeout "
             f"{worst.timeout.value}s{worst.timeout.describe()} of {worst.fn.id}{window_note} = "
             f"{worst.seconds}s: messages can be processed twice"
         )
@@ -97,9 +100,18 @@ def check(ctx: Context) -> Iterator[Hit]:
             message += (
                 f"; it is even below the Timeout of {', '.join(below)}, so creating the mapping fails"
             )
+        if queue.created_by is not None:
+            # Nothing in the template sets this queue's VisibilityTimeout: the fix is a queue of one's own.
+            message += (
+                f"; SqsSubscription: true cannot set it, so declare a queue with VisibilityTimeout of at least "
+                f"{worst.seconds}s and pass its QueueArn and QueueUrl in SqsSubscription, or lower the Timeout"
+            )
         related: dict[Related, None] = {}  # ordered, without repeating a function's timeout
         for n in short:
             timeout_note = f"Timeout {n.timeout.value}s{n.timeout.describe()}"
             related[Related(n.fn.id, n.timeout.loc, timeout_note)] = None
-            related[Related(n.trig.owner, n.trig.loc, "event source mapping")] = None
-        yield Hit(vis.loc, queue.id, message, tuple(related), severity=severity, key=queue.id)
+            mapping = ("event source mapping" if n.trig.kind == "sqs"
+                       else "SNS event whose SqsSubscription SAM turns into an event source mapping")
+            related[Related(n.trig.owner, n.trig.loc, mapping)] = None
+        # A queue SAM creates is reported on the function whose event creates it: the fix goes there.
+        yield Hit(vis.loc, queue.created_by or queue.id, message, tuple(related), severity=severity, key=queue.id)

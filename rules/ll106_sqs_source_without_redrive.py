@@ -22,7 +22,9 @@ RULE = Rule(
     ),
     fix=(
         "Give the queue a RedrivePolicy {deadLetterTargetArn: <DLQ ARN>, maxReceiveCount: 3-5} "
-        "(redrive_policy or aws_sqs_queue_redrive_policy in Terraform), and alarm on the DLQ's depth."
+        "(redrive_policy or aws_sqs_queue_redrive_policy in Terraform), and alarm on the DLQ's depth. "
+        "The queue SAM creates for an SNS event's SqsSubscription: true cannot have one: declare the queue "
+        "yourself with a RedrivePolicy and pass its QueueArn and QueueUrl in SqsSubscription."
     ),
     references=(
         "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html",
@@ -35,8 +37,9 @@ RULE = Rule(
 def check(ctx: Context) -> Iterator[Hit]:
     consumers: dict[str, list] = {}
     for trig in ctx.model.triggers:
-        if trig.mode == "poll" and trig.kind == "sqs" and trig.source in ctx.model.queues:
-            consumers.setdefault(trig.source, []).append(trig)
+        queue_id = trig.polled_queue()  # an SQS mapping's source, or an SNS SqsSubscription's queue
+        if queue_id in ctx.model.queues:
+            consumers.setdefault(queue_id, []).append(trig)
     for queue_id, triggers in sorted(consumers.items()):
         queue = ctx.model.queues[queue_id]
         redrive = queue.redrive_target
@@ -45,10 +48,19 @@ def check(ctx: Context) -> Iterator[Hit]:
         # A mapping whose function is not in this unit (an imported ARN, a name) is named itself.
         consumers = sorted({t.function or f"mapping {t.owner}" for t in triggers})
         functions = ", ".join(consumers)
-        related = tuple(Related(t.owner, t.loc, "event source mapping") for t in triggers)
-        yield Hit(
-            queue.loc, queue.id,
-            f"{queue.id} feeds {functions} but has no RedrivePolicy: a message that keeps failing is "
-            f"retried until it expires, then lost",
-            related,
-        )
+        related = tuple(
+            Related(t.owner, t.loc, "event source mapping" if t.kind == "sqs"
+                    else "SNS event whose SqsSubscription SAM turns into an event source mapping")
+            for t in triggers)
+        message = (f"{queue.label()} feeds {functions} but has no RedrivePolicy: a message that keeps failing is "
+                   f"retried until it expires, then lost")
+        if queue.created_by is not None:
+            # The generic fix (give the queue a RedrivePolicy) has nowhere to go for a queue SAM creates.
+            message += ("; SqsSubscription: true cannot give it one, so declare a queue with a RedrivePolicy and "
+                        "pass its QueueArn and QueueUrl in SqsSubscription")
+        # A queue SAM creates is reported on the function whose event creates it (the fix goes there),
+        # keyed by the queue since one function may have several.
+        if queue.created_by is not None:
+            yield Hit(queue.loc, queue.created_by, message, related, key=queue.id)
+        else:
+            yield Hit(queue.loc, queue.id, message, related)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambdalint.model import Function, Loc, Prov, Statement, Trigger, Val
+from lambdalint.model import Function, Loc, Prov, Queue, Statement, Trigger, Val
 from lambdalint.parsers.decode import Map, Seq
 from lambdalint.parsers.iam import expand, sam_policy_templates, statements_from_document
 from lambdalint.parsers.props import Props, loc_of
@@ -273,6 +273,8 @@ def events(b: TemplateBuilder, fn: Function, p: Props) -> None:
             trig = Trigger(trig_id, "sns", mode, fn.id, fn.id, loc,  # type: ignore[arg-type]
                            source=topic.id if topic else None, conditional=fn.conditional,
                            filtered=props.has("FilterPolicy"))
+            if mode == "poll":
+                sqs_subscription(b, fn, trig, props, name, sqs_sub)
             b.add_trigger(trig)
         elif etype in PUSH_EVENTS:
             kind, mode = PUSH_EVENTS[etype]
@@ -281,6 +283,44 @@ def events(b: TemplateBuilder, fn: Function, p: Props) -> None:
             b.add_trigger(Trigger(trig_id, kind, mode, fn.id, fn.id, loc, conditional=fn.conditional))  # type: ignore[arg-type]
         else:
             fn.other_invokers.append(trig_id)
+
+
+def sqs_subscription(b: TemplateBuilder, fn: Function, trig: Trigger, props: Props, event: str, value: Any) -> None:
+    """Link an SNS event's trigger to the queue its ``SqsSubscription`` makes the function poll.
+
+    Read as aws-sam-translator translates it (``SNS.to_cloudformation``): ``true`` creates the
+    queue ``<Function><Event>Queue`` with no properties but FifoQueue (for a FIFO topic), so it has
+    the AWS default VisibilityTimeout of 30 s and no RedrivePolicy, and nothing in the template
+    can change either; a map polls the queue its QueueArn names. Either way the mapping SAM
+    generates has the map's BatchSize (else 10), no batching window and no FunctionResponseTypes.
+    """
+    loc = props.loc("SqsSubscription")
+    trig.batching_window = Val(0, loc, Prov.DEFAULT)
+    trig.response_types = Val((), loc, Prov.DEFAULT)
+    if isinstance(value, dict):
+        sub = props.sub("SqsSubscription")
+        trig.batch_size = sub.int("BatchSize", 10)
+        arn = sub.str("QueueArn")
+        # An ARN that names no queue of this unit (a parameter, an import) links nothing.
+        queue = b.model.lookup(arn.value) if arn.present else None
+        if isinstance(queue, Queue):
+            trig.queue = queue.id
+        return
+    trig.batch_size = Val(10, loc, Prov.DEFAULT)
+    queue_id = f"{fn.id}{event}Queue"
+    if queue_id in b.resources or queue_id in b.model.queues:
+        return  # the template declares that logical id itself: which queue wins is not ours to guess
+    fifo = False
+    if trig.source is not None and b.rtype(trig.source) == "AWS::SNS::Topic":
+        fifo = b.props(trig.source).bool("FifoTopic", False).value is True
+    # Located at SqsSubscription: no property of this queue is written anywhere, and that line is
+    # what the user replaces to get a queue with other properties.
+    b.model.queues[queue_id] = Queue(
+        queue_id, "AWS::SQS::Queue", loc, Val(b.resolver.name_of(queue_id), loc, Prov.DEFAULT), None, fn.conditional,
+        visibility_timeout=Val(30, loc, Prov.DEFAULT), redrive_target=Val(None, loc, Prov.DEFAULT),
+        fifo=fifo, created_by=fn.id, created_via=f"SqsSubscription: true of {fn.id} event {event}",
+    )
+    trig.queue = queue_id
 
 
 def connector(b: TemplateBuilder, p: Props, source: Any, loc: Loc) -> None:
