@@ -62,6 +62,7 @@ class _Edge:
     target: str  # node key
     trigger: Trigger | None = None  # source -> function
     write: Write | None = None  # function -> source
+    via_queue: bool = False  # the trigger's SqsSubscription queue -> function, not its topic
 
 
 Graph = dict[str, list[_Edge]]
@@ -80,9 +81,15 @@ def _graph(model: Model) -> Graph:
     triggering: dict[str, Resource] = {}
     s3_triggers: dict[str, list[Trigger]] = {}
     for trig in model.triggers:
-        if trig.function is None or trig.source is None or trig.source not in sources:
+        if trig.function is None or trig.function not in model.functions:
             continue
-        if trig.function not in model.functions or trig.filtered:
+        if trig.queue is not None and trig.queue in sources:
+            # SNS delivers into this queue and the function polls it: whatever a function sends to
+            # the queue directly reaches it too, past the subscription's FilterPolicy.
+            triggering[trig.queue] = sources[trig.queue]
+            graph.setdefault("src:" + trig.queue, []).append(_Edge("fn:" + trig.function, trigger=trig,
+                                                                   via_queue=True))
+        if trig.source is None or trig.source not in sources or trig.filtered:
             continue  # an event filter we do not evaluate may break the loop: not proven
         if trig.kind == "s3":
             if not (trig.prefix and trig.prefix.present and trig.suffix and trig.suffix.present):
@@ -243,8 +250,9 @@ def _describe(model: Model, cycle: list[_Edge]) -> tuple[str, list[Related], Sev
     for edge in cycle:
         if edge.trigger is not None:
             t = edge.trigger
-            src = t.source or "?"
-            how = _trigger_phrase(model, t)
+            src = (t.queue if edge.via_queue else t.source) or "?"
+            how = ("SQS event source mapping of an SNS SqsSubscription" if edge.via_queue
+                   else _trigger_phrase(model, t))
             parts.append(f"{src} invokes {t.function} ({how})")
             entries.append((t.owner, t.loc, f"{how}: {src} invokes {t.function}", False))
             if t.kind in UNDETECTED:
