@@ -39,6 +39,9 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
                           "upward from the working directory]."),
         click.option("--baseline", type=click.Path(dir_okay=False), default=None,
                      help="Suppress the findings recorded in this baseline file."),
+        click.option("--omit-suppressed", is_flag=True,
+                     help="Leave suppressed findings out of the report. For SARIF uploaded to GitHub code "
+                          "scanning, which ignores SARIF suppressions and would open them as alerts."),
     ]
     for option in reversed(options):  # decorators apply bottom-up; keep --help in this order
         command = option(command)
@@ -64,7 +67,7 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], config_path: str | None, baseline: str | None, write_baseline: str | None,
           changed_since: str | None, report_unused_suppressions: bool, var_files: tuple[str, ...],
-          jobs: int, debug: bool, cfn_lint: bool = False) -> None:
+          jobs: int, debug: bool, cfn_lint: bool = False, omit_suppressed: bool = False) -> None:
     """Lint SAM and CloudFormation templates, Terraform directories and plan JSON (files or directories)."""
     from pathlib import Path
 
@@ -118,6 +121,8 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | N
         count = save_baseline(Path(write_baseline), result.findings)
         click.echo(f"wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}", err=True)
         sys.exit(EXIT_ERROR if result.errors else EXIT_OK)
+    if omit_suppressed:
+        result.suppressed = []
     text = get(fmt)(result)
     if output:
         with open(output, "w", encoding="utf-8") as handle:
@@ -211,7 +216,7 @@ def audit(regions: tuple[str, ...], all_regions: bool, profile: str | None, role
           accounts_from: str | None, role_name: str | None, save: str | None, fmt: str, output: str | None,
           fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
           baseline: str | None, write_baseline: str | None, workers: int, progress: bool | None,
-          debug: bool) -> None:
+          debug: bool, omit_suppressed: bool = False) -> None:
     """Audit the Lambda functions of live AWS accounts (read-only calls; needs boto3).
 
     Reads functions, event source mappings, resource policies, URLs, async and concurrency
@@ -235,7 +240,7 @@ def audit(regions: tuple[str, ...], all_regions: bool, profile: str | None, role
         regions=regions, all_regions=all_regions, profile=profile, role_arns=role_arns,
         accounts_from=accounts_from, role_name=role_name, save=save, fmt=fmt, output=output, fail_on=fail_on,
         select=select, ignore=ignore, config_path=config_path, baseline=baseline, write_baseline=write_baseline,
-        workers=workers, progress=progress, debug=debug,
+        workers=workers, progress=progress, debug=debug, omit_suppressed=omit_suppressed,
     ))
 
 

@@ -110,6 +110,21 @@ def test_line_separators_inside_yaml_strings_do_not_shift_suppressions(tmp_path:
     assert [(f["rule_id"], f["line"]) for f in data["suppressed"]] == [("LL201", 11)]
 
 
+def test_omit_suppressed_leaves_them_out_of_sarif_for_code_scanning(tmp_path: Path) -> None:
+    """GitHub code scanning ignores SARIF ``suppressions`` and would open each one as an alert."""
+    (tmp_path / "template.yaml").write_text(
+        SAM.format(inline='  # lambdalint: ignore=LL201 reason="rotated test key"'))
+    full = json.loads(run("check", ".", "--format", "sarif", cwd=tmp_path).stdout)
+    assert [(r.get("suppressions") or [{}])[0].get("kind") for r in full["runs"][0]["results"]] == [
+        "inSource", None]
+    proc = run("check", ".", "--format", "sarif", "--omit-suppressed", cwd=tmp_path)
+    results = json.loads(proc.stdout)["runs"][0]["results"]
+    assert [(r["ruleId"], bool(r.get("suppressions"))) for r in results] == [("LL201", False)]
+    assert proc.returncode == 1  # the active finding still gates
+    assert json.loads(run("check", ".", "--format", "json", "--omit-suppressed", cwd=tmp_path).stdout)[
+        "suppressed"] == []
+
+
 def test_comment_for_another_rule_does_not_suppress(tmp_path: Path) -> None:
     (tmp_path / "template.yaml").write_text(SAM.format(inline="  # lambdalint: ignore=LL301"))
     data = lint_json(tmp_path)

@@ -47,6 +47,7 @@ class AuditOptions:
     workers: int = 16
     progress: bool | None = None  # None: on when stderr is a terminal
     debug: bool = False
+    omit_suppressed: bool = False  # leave them out of the report (GitHub ignores SARIF suppressions)
 
 
 def _ruleset(opts: AuditOptions) -> tuple[Any, Any]:
@@ -233,6 +234,8 @@ def run(opts: AuditOptions) -> int:
         file = next(iter(accounts), "aws") if len(accounts) == 1 else "aws"
         result = lint_snapshot_text(text, file, ruleset, options)
         snapshot_file = None
+    if opts.omit_suppressed:
+        result.suppressed = []
 
     functions = sum(len(r.get("functions") or {}) for a in snapshot["accounts"].values()
                     for r in a["regions"].values() if "Error" not in (r.get("functions") or {}))

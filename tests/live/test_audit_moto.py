@@ -263,3 +263,14 @@ def test_check_of_a_snapshot_does_not_import_boto3(saved: tuple[Path, Any]) -> N
             "print('LOADED' if {'boto3', 'botocore'} & set(sys.modules) else 'CLEAN')\n")
     proc = subprocess.run([sys.executable, "-c", code], cwd=saved[0], capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip().endswith("CLEAN"), proc.stdout + proc.stderr
+
+
+def test_baseline_and_omit_suppressed(seeded: Endpoint, tmp_path: Path) -> None:
+    """An audit gated by a baseline, reported to code scanning without the suppressed findings."""
+    written = run_audit(seeded.env, "--write-baseline", "baseline.json", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    assert len(json.loads((tmp_path / "baseline.json").read_text())["findings"]) == len(EXPECTED)
+    proc = run_audit(seeded.env, "--baseline", "baseline.json", "--format", "json", "--omit-suppressed", cwd=tmp_path)
+    data = report(proc)
+    assert proc.returncode == 0
+    assert data["findings"] == [] and data["suppressed"] == []
