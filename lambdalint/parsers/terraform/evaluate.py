@@ -388,8 +388,8 @@ def _literal_value(ev: Evaluator, node: Any, ctx: TSExpr, inst: Any, env: dict, 
     if child is None:
         return None
     kind = child.type
-    if kind == "numeric_lit":
-        text = child.text.decode()
+    if kind == "numeric_lit":  # the source text: hcl parses ``1e3`` as ``100`` (same length)
+        text = ctx.src.data[child.start_byte:child.end_byte].decode("utf-8", "replace")
         try:
             number = float(text)
         except ValueError:

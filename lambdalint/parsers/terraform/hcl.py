@@ -13,6 +13,7 @@ are templates, parsed as HCL quoted strings when they contain ``${``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -155,32 +156,112 @@ def _parser() -> Any:
 
 
 def parse_tree(data: bytes) -> Any:
-    """The tree-sitter tree of HCL source bytes (for tests and the oracle)."""
+    """The tree-sitter tree of HCL source bytes, as the grammar gives it (for tests and the oracle)."""
     return _parser().parse(data)
 
 
+# tree-sitter-hcl reads an exponent only after a fraction (``1.5e3``): ``1e3`` and ``5E+2``, valid
+# HCL, become the number ``1`` and then a block named ``e3`` that swallows every later block of
+# the file. Such literals are parsed as digits of the same length (``100``, ``5000``), so every
+# later byte, line and column stays where it is; ``evaluate`` reads a number from ``Source.data``,
+# the original text. A match is only a candidate (it may sit in a string, a comment, a heredoc or
+# an identifier like ``a-1e3``): it is rewritten only where the grammar then sees a number.
+_EXPONENT_LIT = re.compile(rb"(?<![\w.])[0-9]+[eE][+-]?[0-9]+(?![\w.])")
+
+
+def _as_digits(data: bytes, spans: list[tuple[int, int]]) -> bytes:
+    out = bytearray(data)
+    for start, end in spans:
+        out[start:end] = re.sub(rb"[^0-9]", b"0", data[start:end])
+    return bytes(out)
+
+
+def _parse(data: bytes) -> Any:
+    """The tree of ``data``, with exponent literals the grammar misreads parsed as numbers."""
+    parser = _parser()
+    tree = parser.parse(data)
+    if not tree.root_node.has_error:
+        return tree
+    spans = [match.span() for match in _EXPONENT_LIT.finditer(data)]
+    if not spans:
+        return tree
+    trial = parser.parse(_as_digits(data, spans))
+    root = trial.root_node
+    numbers = []
+    for start, end in spans:
+        node = root.descendant_for_byte_range(start, end)
+        if node is not None and node.type == "numeric_lit" and (node.start_byte, node.end_byte) == (start, end):
+            numbers.append((start, end))
+    if len(numbers) == len(spans):
+        return trial
+    return parser.parse(_as_digits(data, numbers)) if numbers else tree
+
+
 def parse_hcl(data: bytes, file: str, path: Path | None = None, strict: bool = False) -> HclFile:
-    """Parse ``.tf`` source. Syntax errors are tolerated (tree-sitter recovers) unless ``strict``;
-    blocks that contain an error node are still read, their broken attributes skipped."""
-    tree = _parser().parse(data)
-    root = tree.root_node
+    """Parse ``.tf`` source. A syntax error is an ``HclError`` naming its line and column when
+    ``strict`` (directories and tfvars: tree-sitter's recovery can nest every later block inside
+    the broken one, so resources would vanish without a word); otherwise it is tolerated, blocks
+    that contain an error node still read, their broken attributes skipped."""
+    root = _parse(data).root_node
     src = Source(file, data)
     if strict and root.has_error:
-        bad = _first_error(root)
-        raise HclError(f"invalid HCL at line {bad.start_point[0] + 1}")
+        raise HclError(_syntax_error(_first_error(root), src))
     body_node = next((c for c in root.named_children if c.type == "body"), None)
     body = _body(body_node, src, ()) if body_node is not None else Body()
     return HclFile(path or Path(file), file, body)
 
 
 def _first_error(node: Any) -> Any:
-    stack = [node]
+    """The first error node, the innermost one when an error node holds others (recovery can
+    wrap a whole file in one ``ERROR`` whose inner ``ERROR`` is where the text went wrong)."""
+    found = node
+    stack = list(reversed(node.children))
     while stack:
         cur = stack.pop()
         if cur.type == "ERROR" or cur.is_missing:
-            return cur
+            found = cur
+            stack = list(reversed(cur.children))
+            continue
         stack.extend(reversed(cur.children))
-    return node
+    return found
+
+
+# A missing token the grammar names by its node type.
+_MISSING_TEXT = {"block_end": "}", "object_end": "}", "tuple_end": "]", "quoted_template_end": '"',
+                 "template_interpolation_end": "}", "template_directive_end": "}", "heredoc_identifier": "heredoc end"}
+
+
+# Unclosed template interpolations before an error, past which it is tree-sitter-hcl's nesting
+# limit (its scanner keeps about 60 levels) rather than a mistake in the text.
+_DEEP_TEMPLATES = 50
+
+
+def _syntax_error(bad: Any, src: Source) -> str:
+    """One line: where the first syntax error is, and the token found (or missing) there. A
+    missing token is placed right after the token before it (tree-sitter puts it where it gave
+    up, often the next line: ``name =`` then ``}``)."""
+    row, byte_col = bad.start_point
+    if bad.is_missing:
+        before = bad
+        while before is not None and before.prev_sibling is None:
+            before = before.parent
+        if before is not None:
+            row, byte_col = before.prev_sibling.end_point
+    where = f"invalid HCL at line {row + 1}, column {src.col(row, byte_col)}"
+    line = src.data[src.line_start(row):bad.start_byte]
+    if line.count(b"${") + line.count(b"%{") - line.count(b"}") > _DEEP_TEMPLATES:
+        return f"{where}: template interpolations nested more than {_DEEP_TEMPLATES} deep, too deep to parse"
+    if bad.is_missing:
+        missing = _MISSING_TEXT.get(bad.type, bad.type if bad.type.isascii() and not bad.is_named else "")
+        return f"{where}: missing {missing!r}" if missing else where
+    if bad.child_count and not src.data[bad.end_byte:].strip():  # the file ends inside what it began
+        row, byte_col = bad.children[-1].end_point
+        return f"invalid HCL at line {row + 1}, column {src.col(row, byte_col)}: unexpected end of file"
+    token = src.data[bad.start_byte:bad.end_byte].split(maxsplit=1)
+    if not token:
+        return where
+    text = token[0][:40].decode("utf-8", "replace")
+    return f"{where}: unexpected {text!r}" if text.isprintable() else where
 
 
 def _body(node: Any, src: Source, pointer: tuple) -> Body:
@@ -394,7 +475,7 @@ def _plain(value: Any) -> Any:
 def template_expr(text: str, file: str) -> TSExpr | None:
     """Parse a ``.tf.json`` string containing ``${`` as an HCL quoted template."""
     data = b"x = " + json.dumps(text).encode("utf-8") + b"\n"
-    parsed = parse_tree(data)
+    parsed = _parse(data)
     body = next((c for c in parsed.root_node.named_children if c.type == "body"), None)
     if body is None or not body.named_children:
         return None

@@ -9,7 +9,9 @@ A ``module`` block whose source is a local path (``./modules/queue``) becomes a 
 whose variables are the block's arguments, evaluated in the caller. A module whose source is a
 registry or remote address is not read (only ``terraform-aws-modules/lambda/aws``'s common
 inputs are modeled, in ``resources``) unless ``terraform init`` left it under
-``.terraform/modules`` (``modules.json`` maps the call to its directory).
+``.terraform/modules`` (``modules.json`` maps the call to its directory). A module directory that
+is not there is unknown, like a remote one; one that is there but cannot be read (a file that is
+unreadable, not UTF-8 or not HCL) is the unit's error, as the same file at the top would be.
 """
 
 from __future__ import annotations
@@ -108,9 +110,9 @@ def _read_files(directory: Path, display: str) -> list[HclFile]:
             try:  # a regular file (a FIFO would block), bounded, UTF-8 text as Terraform requires
                 data = read_bytes(path, MAX_TERRAFORM_BYTES)
                 text_of(data)
-            except UnitError as exc:
+                files.append(parse_hcl(data, shown, path, strict=True))
+            except (HclError, UnitError) as exc:
                 raise TerraformError(f"{shown}: {exc}") from None
-            files.append(parse_hcl(data, shown, path))
         else:
             try:
                 files.append(parse_tf_json(read_text(path, MAX_TERRAFORM_BYTES), shown, path))
@@ -179,7 +181,10 @@ def read_tfvars(path: Path, shown: str) -> dict[str, Any]:
         if not isinstance(data, dict):
             return {}
         return {str(k): JsonExpr(v, template=False) for k, v in data.items()}
-    parsed = parse_hcl(text.encode("utf-8"), shown, path)
+    try:  # a syntax error would silently drop the assignments after it
+        parsed = parse_hcl(text.encode("utf-8"), shown, path, strict=True)
+    except HclError as exc:
+        raise TerraformError(f"{shown}: {exc}") from None
     return {name: attr.expr for name, attr in parsed.body.attrs.items()}
 
 
@@ -216,15 +221,15 @@ def _load_children(inst: Instance, depth: int, stack: set[Path]) -> None:
             key = child_dir.resolve()
         except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the source
             continue
-        if key in stack or not is_terraform_dir(child_dir):
+        if key in stack or not _module_present(child_dir, child_display):
             continue  # a call back into an enclosing module, or a source that is not here
         child = Instance(f"{inst.prefix}module.{name}.", child_dir, child_display,
                          path_module=_join(inst.path_module, rel) if rel else child_display,
                          path_root=inst.path_root, parent=inst, call=call)
-        try:
-            child.files = _read_files(child_dir, child_display)
-        except TerraformError:
-            continue
+        # A module that is here but cannot be read (a file unreadable, not UTF-8, not HCL) is the
+        # unit's error, as the same file at the top would be: skipping it would hide its
+        # resources, and every value that flows through it, without a word.
+        child.files = _read_files(child_dir, child_display)
         _index(child)
         _defaults(child)
         for arg, attr in call.body.attrs.items():
@@ -232,6 +237,20 @@ def _load_children(inst: Instance, depth: int, stack: set[Path]) -> None:
                 child.values[arg] = VarValue(attr.expr, inst, "")
         inst.children[name] = child
         _load_children(child, depth + 1, stack | {key})
+
+
+def _module_present(directory: Path, display: str) -> bool:
+    """True when a module directory holds ``.tf`` / ``.tf.json`` files. A source that is not
+    here (a path that does not exist, a file, a remote module ``terraform init`` did not fetch)
+    is False, not an error: such a module is unknown, like a remote one. A directory that is
+    here but cannot be listed is a ``TerraformError``."""
+    try:
+        with os.scandir(directory) as entries:
+            return any(e.name.endswith((".tf", ".tf.json")) and e.is_file() for e in entries)
+    except (FileNotFoundError, NotADirectoryError, ValueError):  # ValueError: a NUL in the source
+        return False
+    except OSError as exc:
+        raise TerraformError(f"{display}: cannot read directory: {exc.strerror or exc}") from None
 
 
 def _literal_source(attr: Attr | None) -> str | None:
