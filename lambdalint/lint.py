@@ -72,6 +72,10 @@ class LintResult:
     skipped: int = 0
     suppressed: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the run itself, for stderr
+    # What was checked, for reports that list passing checks too (JUnit): the rules run, as
+    # (id, name), and each linted unit with the ids of the rules that reported on it.
+    rules: list[tuple[str, str]] = field(default_factory=list)
+    linted: list[tuple[str, frozenset[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -702,13 +706,16 @@ def lint(paths: Iterable[str], ruleset: RuleSet, cwd: Path | None = None, debug:
     result = LintResult()
     found: list[Finding] = []
     jobs_list = [(unit, display_path(unit.path, cwd)) for unit in discover(paths)]
-    for outcome in _outcomes(jobs_list, ruleset, opts, rules_by_id, jobs, result.notes):
+    result.rules = [(rule.id, rule.name) for rule in ruleset.rules]
+    outcomes = _outcomes(jobs_list, ruleset, opts, rules_by_id, jobs, result.notes)
+    for (_unit, file), outcome in zip(jobs_list, outcomes, strict=True):
         if outcome.status == "skipped":
             result.skipped += 1
         elif outcome.error is not None:
             result.errors.append(outcome.error)
         else:
             result.units += 1
+            result.linted.append((file, frozenset(f.rule_id for f in outcome.findings)))
             found.extend(outcome.findings)
     if opts.baseline is not None:
         found, used = apply_baseline(found, opts.baseline, opts.baseline_name)

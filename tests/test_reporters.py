@@ -332,12 +332,20 @@ def test_junit_structure() -> None:
     cases = suite.findall("testcase")
     findings = json.loads(sample("json").stdout)["findings"]
     pairs = {(f["file"], f["rule_id"]) for f in findings}
-    assert len(cases) == len(pairs) == int(suite.get("tests")) == int(root.get("tests"))
+    units = {f["file"] for f in findings}
+    rules = run("rules").stdout.splitlines()
+    # Every rule on every linted unit is a testcase: the failing pairs, and the rest passing.
+    assert len(cases) == len(units) * len(rules) == int(suite.get("tests")) == int(root.get("tests"))
     assert int(suite.get("failures")) == len(pairs) and suite.get("errors") == "0"
+    assert [(c.get("classname"), c.get("name").split()[0]) for c in cases] == sorted(
+        (unit, line.split()[0]) for unit in units for line in rules)
     for case in cases:
         assert re.fullmatch(r"LL\d{3} [a-z0-9-]+", case.get("name"))
-        (failure,) = case.findall("failure")
         rule_id = case.get("name").split()[0]
+        if (case.get("classname"), rule_id) not in pairs:
+            assert list(case) == []  # passed
+            continue
+        (failure,) = case.findall("failure")
         mine = [f for f in findings if (f["file"], f["rule_id"]) == (case.get("classname"), rule_id)]
         assert failure.get("type") == max((f["severity"] for f in mine), key=["info", "warning", "error"].index)
         assert failure.text.splitlines() == [
@@ -350,7 +358,9 @@ def test_junit_file_error_suppressed_and_invalid_characters(tmp_path: Path) -> N
     suite = ET.fromstring(proc.stdout.encode("utf-8"))[0]
     errored = [c for c in suite if c.find("error") is not None]
     assert [(c.get("classname"), c.get("name")) for c in errored] == [("a_broken.yaml", "read and parse")]
-    assert suite.get("errors") == "1" and suite.get("failures") == "1" and suite.get("tests") == "2"
+    rules = len(run("rules").stdout.splitlines())
+    # The broken file, and every rule on the linted one (one of them failing).
+    assert suite.get("errors") == "1" and suite.get("failures") == "1" and suite.get("tests") == str(1 + rules)
 
     hidden = replace(finding("hidden", line=2), suppression=SimpleNamespace(kind="external", justification="baseline"))
     weird = finding("bell \x07 and \x1b escape", rule_id="LL104", line=1)

@@ -92,6 +92,8 @@ def lint_snapshot_text(text: str, file: str, ruleset: Any, options: Any) -> Any:
         found, used = apply_baseline(found, options.baseline, options.baseline_name)
         if options.report_unused:
             found.extend(unused_baseline(options.baseline, used, options.baseline_name))
+    result.rules = [(rule.id, rule.name) for rule in ruleset.rules]
+    result.linted = [(file, frozenset(f.rule_id for f in found))]
     result.findings = sorted((f for f in found if f.suppression is None), key=Finding.sort_key)
     result.suppressed = sorted((f for f in found if f.suppression is not None), key=Finding.sort_key)
     return result

@@ -9,8 +9,9 @@ line. Every active finding counts as a failure whatever its severity (the report
 testcase with ``<skipped>`` giving the justifications. A file that could not be read is a testcase
 named ``read and parse`` with an ``<error>``.
 
-Passing (rule, file) pairs are not listed: a ``LintResult`` carries the findings, not the list of
-files linted or rules run, so the reporter cannot name them honestly. No timestamps or timings,
+Every rule that ran and reported nothing on a linted unit is a passing testcase (classname: the
+unit, a file or a Terraform directory), so a CI's test view shows what was checked, and a rule
+that starts failing shows up as a test that broke. No timestamps or timings,
 so the output is reproducible. Characters XML 1.0 cannot carry (control characters from a template
 value) are replaced by U+FFFD; ``xml.etree`` escapes the rest.
 """
@@ -69,6 +70,12 @@ def build(result: LintResult) -> ET.Element:
             ET.SubElement(case, "skipped", message=clean(
                 f"{count} finding{'s' if count != 1 else ''} suppressed: {'; '.join(reasons)}"))
         cases.append(((file, rule_id, 1), case))
+
+    for unit, reported in getattr(result, "linted", ()):
+        for rule_id, rule_name in getattr(result, "rules", ()):
+            if rule_id not in reported:
+                cases.append(((unit, rule_id, 1), ET.Element("testcase", classname=clean(unit),
+                                                             name=clean(f"{rule_id} {rule_name}"))))
 
     cases.sort(key=lambda c: c[0])
     counts = {
