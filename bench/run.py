@@ -378,6 +378,10 @@ def setup_tools(args: argparse.Namespace) -> Tools:
     if git.returncode == 0:
         dirty = quiet(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
         versions["lambdalint"] += f" (git {git.stdout.strip()}{', with uncommitted changes' if dirty else ''})"
+    # An editable install adds setuptools' import finder (~10 ms a start) that users do not have.
+    direct = quiet([sys.executable, "-I", "-c", "import importlib.metadata as m; "
+                    "print(m.distribution('lambdalint').read_text('direct_url.json') or '')"]).stdout
+    versions["lambdalint"] += ", editable install" if '"editable": true' in direct else ", regular install"
     versions["python (lambdalint)"] = platform.python_version()
     env = dict(os.environ)
     for key in [k for k in env if k.startswith(("BC_API", "PRISMA_", "CKV_API"))]:
@@ -402,8 +406,8 @@ def setup_tools(args: argparse.Namespace) -> Tools:
     return tools
 
 
-# lambdalint refuses a template over ``lambdalint.lint.MAX_TEMPLATE_BYTES`` (2 MiB: twice what
-# CloudFormation accepts). The generated 10,000-function templates are far larger (8 and 14 MB):
+# lambdalint refuses a template over ``lambdalint.lint.MAX_TEMPLATE_BYTES`` (16 MiB; CloudFormation
+# accepts 1 MB). A generated 10,000-function template may be larger (8 and 14 MB measured):
 # to measure how the cost grows, (d) runs lambdalint's own CLI with that one limit raised to the
 # general file limit for templates over it, and says so next to each such number.
 LIFTED = """\
