@@ -759,7 +759,9 @@ class Bench:
     def phases(self, path: Path) -> dict:
         """lambdalint's time per phase and per rule on one template, in one process."""
         self.load.sample()
-        proc = quiet([sys.executable, "-c", PHASES, str(path)], timeout=self.args.growth_timeout)
+        # -I: without it the current directory (the repository) comes first on sys.path, and the source
+        # tree's lambdalint/ shadows the install, whose lambdalint.rules is mapped from rules/.
+        proc = quiet([sys.executable, "-I", "-c", PHASES, str(path)], timeout=self.args.growth_timeout)
         try:
             data = json.loads(proc.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
@@ -903,6 +905,16 @@ def counts_cell(counts: Counts | None) -> str:
     return "; ".join(parts)
 
 
+def cpu_cell(run: Run) -> str:
+    """CPU time, or '–' for a run killed at its timeout: the kill takes the usage wrapper with it,
+    so what wait4 returns is the wrapper's own usage, not the tool's."""
+    return "–" if run.timed_out else fmt_s(run.cpu)
+
+
+def peak_cell(run: Run) -> str:
+    return "–" if run.timed_out else f"{run.peak_mb:.0f}"
+
+
 def scenario_table(sc: Scenario, ours: str = "lambdalint") -> list[str]:
     lines = ["| tool | wall s | CPU s | peak MB | exit | lambdalint/tool (wall) | (CPU) "
              "| units parsed / errors / findings |",
@@ -922,7 +934,7 @@ def scenario_table(sc: Scenario, ours: str = "lambdalint") -> list[str]:
         r_text = "" if r is None else f"< {r:.3f}" if run.timed_out else f"{r:.3f}"
         if r_text and run.counts and run.counts.crashed:
             r_text += " (until its crash)"
-        lines.append(f"| {tool} | {wall} | {fmt_s(run.cpu)} | {run.peak_mb:.0f} | {run.returncode} | {r_text} | "
+        lines.append(f"| {tool} | {wall} | {cpu_cell(run)} | {peak_cell(run)} | {run.returncode} | {r_text} | "
                      f"{f'{rc:.3f}' if rc is not None and not run.timed_out else ''} | {cell} |")
     return lines
 
@@ -968,7 +980,7 @@ def growth_table(sc: Scenario, sizes: Sequence[int]) -> tuple[list[str], str]:
                 crash = f" (crashed: `{run.counts.crash}`)" if run.counts and run.counts.crashed else ""
                 wall = (f"> {fmt_s(run.wall)} (timeout)" if run.timed_out else fmt_s(run.wall)) + crash
                 r = ratio(ll, run)
-                cells += [wall, fmt_s(run.cpu), f"{run.peak_mb:.0f}",
+                cells += [wall, cpu_cell(run), peak_cell(run),
                           ("< " if run.timed_out else "") + (f"{r:.3f}" if r else "")]
         lines.append("| " + " | ".join(cells) + " |")
         prev = (n, ll)
