@@ -111,3 +111,30 @@ def test_any_template_builds_and_every_rule_runs(template: dict) -> None:
     # Deterministic: the same text gives the same findings.
     again = run_rules(build(decode(text), "t.json", fmt), RULESET)
     assert [(f.rule_id, f.loc, f.message) for f in findings] == [(f.rule_id, f.loc, f.message) for f in again]
+
+
+@given(file=st.text(max_size=8), line=st.integers(1, 10**6), col=st.integers(1, 500),
+       pointer=st.lists(st.one_of(st.text(max_size=5), st.integers(0, 9)), max_size=4).map(tuple))
+def test_loc_and_val_keep_dataclass_semantics(file: str, line: int, col: int, pointer: tuple) -> None:
+    """``Loc`` and ``Val`` get a faster ``__init__`` (model._direct_init): it must build what the
+    generated one would, defaults and keywords included, and leave them frozen and value-equal."""
+    import pickle
+    from dataclasses import FrozenInstanceError, astuple, replace
+
+    import pytest
+
+    from lambdalint.model import Loc, Prov, Val
+
+    loc = Loc(file, line, col, pointer=pointer)
+    assert astuple(loc) == (file, line, col, None, None, pointer)
+    assert Loc(file) == Loc(file, 1, 1, None, None, ())
+    assert loc == Loc(file=file, line=line, col=col, pointer=pointer) and hash(loc) == hash(replace(loc))
+    assert pickle.loads(pickle.dumps(loc)) == loc
+    val = Val(line, loc, why="x")
+    assert (val.value, val.loc, val.prov, val.via, val.why) == (line, loc, Prov.EXPLICIT, "", "x")
+    with pytest.raises(FrozenInstanceError):
+        loc.line = line + 1  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        val.value = 0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Loc()  # type: ignore[call-arg]
