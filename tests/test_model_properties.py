@@ -5,11 +5,15 @@ rule without a crash; and the model is deterministic."""
 from __future__ import annotations
 
 import json
+import pickle
+from dataclasses import FrozenInstanceError, astuple, replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambdalint.engine import RuleSet, all_rules, run_rules
+from lambdalint.model import Loc, Prov, Val
 from lambdalint.parsers.cloudformation import build, is_template
 from lambdalint.parsers.decode import decode
 
@@ -118,13 +122,6 @@ def test_any_template_builds_and_every_rule_runs(template: dict) -> None:
 def test_loc_and_val_keep_dataclass_semantics(file: str, line: int, col: int, pointer: tuple) -> None:
     """``Loc`` and ``Val`` get a faster ``__init__`` (model._direct_init): it must build what the
     generated one would, defaults and keywords included, and leave them frozen and value-equal."""
-    import pickle
-    from dataclasses import FrozenInstanceError, astuple, replace
-
-    import pytest
-
-    from lambdalint.model import Loc, Prov, Val
-
     loc = Loc(file, line, col, pointer=pointer)
     assert astuple(loc) == (file, line, col, None, None, pointer)
     assert Loc(file) == Loc(file, 1, 1, None, None, ())
